@@ -1,0 +1,68 @@
+"""The WSGI application: one port for both APIs.
+
+`POST /` with an `X-TC-Action` header is STS (API 3.0); `/_localcloud/*` is the emulator's own read-only
+introspection (request counters, used by tests and benchmarks); everything else is the COS XML API.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from localcloud import cos, sts
+from localcloud.config import Config
+from localcloud.credentials import CredentialStore
+
+StartResponse = Any
+WSGIEnviron = dict[str, Any]
+
+
+class Stats:
+    """Thread-safe counters: STS calls per action, COS requests per operation, bytes received."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[name] += amount
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+class LocalCloud:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.credentials = CredentialStore(config)
+        self.stats = Stats()
+        self.cos = cos.CosService(self)
+
+    @property
+    def clock(self) -> float:
+        return self.config.clock()
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/" and environ.get("REQUEST_METHOD") == "POST" and environ.get("HTTP_X_TC_ACTION"):
+            return sts.handle(self, environ, start_response)
+        if path.startswith("/_localcloud/"):
+            return self._introspect(path, start_response)
+        return self.cos.handle(environ, start_response)
+
+    def _introspect(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        if path == "/_localcloud/stats":
+            status, body = "200 OK", {"counts": self.stats.snapshot()}
+        elif path == "/_localcloud/health":
+            status, body = "200 OK", {"status": "ok", "appid": self.config.appid}
+        else:
+            status, body = "404 Not Found", {"error": f"no such introspection endpoint: {path}"}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]

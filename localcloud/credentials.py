@@ -1,0 +1,106 @@
+"""Who is calling: the root account, a sub-account, or temporary credentials issued by STS.
+
+Temporary credentials persist in SQLite next to the object metadata, so a restart keeps them valid.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localcloud.config import Config
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS credentials (
+    secret_id   TEXT PRIMARY KEY,
+    secret_key  TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    policies    TEXT NOT NULL,   -- JSON list of CAM policies; a request must be allowed by every one of them
+    name        TEXT NOT NULL,
+    expires_at  REAL NOT NULL,
+    created_at  REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Principal:
+    secret_id: str
+    secret_key: str
+    # The session token temporary credentials must present (x-cos-security-token / X-TC-Token); None for permanent keys.
+    token: str | None
+    # CAM policies as JSON strings; a request must be allowed by every one (root: none, it may do everything).
+    policies: tuple[str, ...]
+    expires_at: float | None
+    is_root: bool
+    name: str
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.token is not None
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    secret_id: str
+    secret_key: str
+    token: str
+    expires_at: int
+
+
+class CredentialStore:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        path = Path(config.data_dir) / "credentials.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._path = path
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            self._local.db = db
+        return db
+
+    def lookup(self, secret_id: str) -> Principal | None:
+        """The principal a SecretId belongs to, or None when it is unknown. Expiry is the caller's check."""
+        if secrets.compare_digest(secret_id, self.config.secret_id):
+            return Principal(secret_id, self.config.secret_key, None, (), None, True, "root")
+        sub = self.config.subaccounts.get(secret_id)
+        if sub is not None:
+            key, policy = sub
+            return Principal(secret_id, key, None, (json.dumps(policy),), None, False, f"sub:{secret_id}")
+        row = (
+            self._connect()
+            .execute(
+                "SELECT secret_key, token, policies, expires_at, name FROM credentials WHERE secret_id = ?",
+                (secret_id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return Principal(secret_id, row[0], row[1], tuple(json.loads(row[2])), row[3], False, row[4])
+
+    def issue(self, *, name: str, policies: list[dict[str, Any]], duration: int) -> IssuedCredentials:
+        now = self.config.clock()
+        creds = IssuedCredentials(
+            secret_id="AKID" + secrets.token_hex(16).upper(),
+            secret_key=secrets.token_urlsafe(24),
+            token=secrets.token_urlsafe(96),
+            expires_at=int(now) + duration,
+        )
+        self._connect().execute(
+            "INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (creds.secret_id, creds.secret_key, creds.token, json.dumps(policies), name, creds.expires_at, now),
+        )
+        return creds

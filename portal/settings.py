@@ -1,0 +1,287 @@
+"""Settings for COS Sign Portal: one file, driven by the environment.
+
+Local mode (the default) runs on SQLite, the local-memory cache and the embedded localcloud emulator, so a fresh
+checkout works with no configuration. Tencent mode talks to the real Tencent Cloud and refuses to start without the
+secrets that production needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def envbool(name: str, default: bool) -> bool:
+    """A boolean from the environment that fails loudly on anything but the usual spellings."""
+    raw = env.str(name, default="")
+    if raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd credentials)."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    path = env.str(f"{name}_FILE", default="")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from exc
+    return default
+
+
+def _local_secret(path: Path, make: object) -> str:
+    """A secret generated once into var/ for local mode, so no secret is ever hard-coded."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())  # type: ignore[operator]
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+CLOUD_BACKEND = env.str("CLOUD_BACKEND", default="local")
+if CLOUD_BACKEND not in {"local", "tencent"}:
+    raise ImproperlyConfigured(f"CLOUD_BACKEND must be 'local' or 'tencent', not {CLOUD_BACKEND!r}")
+LOCAL_MODE = CLOUD_BACKEND == "local"
+
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", default=LOCAL_MODE)
+SECRET_KEY = envsecret("SECRET_KEY")
+if not SECRET_KEY:
+    if not LOCAL_MODE:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when CLOUD_BACKEND=tencent")
+    SECRET_KEY = _local_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if LOCAL_MODE else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "corsheaders",
+    "csp",
+    "portal",
+    "signer",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ by default; DATABASE_URL (PostgreSQL) for several workers or hosts.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while the audit log is written; the timeout rides out short write bursts.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set (shared by every worker: credential cache, single flight, throttling),
+# otherwise local memory (one process).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "demo:regions"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored.
+    ("vendor/cos-js-sdk-v5", BASE_DIR / "node_modules" / "cos-js-sdk-v5" / "dist"),
+    ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+]
+
+# --- Cloud ---------------------------------------------------------------------------------------------------------
+LOCALCLOUD_URL = env.str("LOCALCLOUD_URL", default="http://127.0.0.1:9100").rstrip("/")
+# The address browsers use to reach localcloud (differs from LOCALCLOUD_URL only behind a proxy).
+LOCALCLOUD_PUBLIC_URL = env.str("LOCALCLOUD_PUBLIC_URL", default=LOCALCLOUD_URL).rstrip("/")
+# Well-known development keys of the emulator's root account, like Azurite's devstoreaccount1: public on purpose.
+LOCALCLOUD_SECRET_ID = env.str("LOCALCLOUD_SECRET_ID", default="AKIDLOCALCLOUDDEVELOPMENTKEY0000")
+LOCALCLOUD_SECRET_KEY = env.str("LOCALCLOUD_SECRET_KEY", default="localclouddevelopmentsecretkey00")
+LOCALCLOUD_APPID = env.str("LOCALCLOUD_APPID", default="1250000000")
+LOCALCLOUD_DATA = Path(env.str("LOCALCLOUD_DATA", default=str(VAR_DIR / "localcloud")))
+
+STS_ENDPOINT = env.str("STS_ENDPOINT", default="sts.tencentcloudapi.com")
+STS_TIMEOUT = env.float("STS_TIMEOUT", default=5.0)
+
+# MultiFernet keys for CloudAccount secrets: the first encrypts, all decrypt (rotate by prepending a new key).
+PORTAL_SECRETS_KEYS = [k.strip() for k in envsecret("PORTAL_SECRETS_KEYS").split(",") if k.strip()]
+if not PORTAL_SECRETS_KEYS and LOCAL_MODE:
+
+    def _new_fernet_key() -> str:
+        from cryptography.fernet import Fernet
+
+        return Fernet.generate_key().decode()
+
+    PORTAL_SECRETS_KEYS = [_local_secret(VAR_DIR / "secrets_key", _new_fernet_key)]
+
+# --- Signer --------------------------------------------------------------------------------------------------------
+SIGNER_ANONYMOUS_POLICY = env.str("SIGNER_ANONYMOUS_POLICY", default="")
+SIGNER_RATE = env.str("SIGNER_RATE", default="60/min")
+SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
+SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
+SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
+SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
+# Largest JSON body /sign, /sts and the auth endpoints accept.
+SIGNER_MAX_BODY = env.int("SIGNER_MAX_BODY", default=16 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+REST_FRAMEWORK = {
+    # Token first, so a failed or missing token answers 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "sign": SIGNER_RATE,
+        "sign_anon": SIGNER_ANON_RATE,
+        "login": SIGNER_LOGIN_RATE,
+    },
+    "EXCEPTION_HANDLER": "signer.api.exception_handler",
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": __import__("datetime").timedelta(hours=SIGNER_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "COS Sign Portal API",
+    "DESCRIPTION": "Temporary Tencent Cloud credentials for signed-in users, limited by their policies.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+CORS_ALLOWED_ORIGINS = SIGNER_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/(sign|sts|api/auth/.*)$"
+
+# --- Security ------------------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", default=not LOCAL_MODE)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=not LOCAL_MODE)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL_MODE else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_MODE
+SECURE_HSTS_PRELOAD = not LOCAL_MODE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The browser talks to COS directly: local mode to localcloud, tencent mode to *.myqcloud.com.
+_COS_ORIGINS = [LOCALCLOUD_PUBLIC_URL] if LOCAL_MODE else ["https://*.myqcloud.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_COS_ORIGINS],
+        "connect-src": ["'self'", *_COS_ORIGINS],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
+
+# --- Logging: never a secret; see signer.logging for the filter that redacts anything that looks like one. ----------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "signer.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
