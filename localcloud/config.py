@@ -11,8 +11,8 @@ from typing import Any
 
 # Well-known development keys of the root account, public on purpose (like Azurite's devstoreaccount1).
 # The portal's settings document the same defaults (LOCALCLOUD_SECRET_ID / _KEY / _APPID).
-DEFAULT_SECRET_ID = "AKIDLOCALCLOUDDEVELOPMENTKEY0000"
-DEFAULT_SECRET_KEY = "localclouddevelopmentsecretkey00"
+DEFAULT_SECRET_ID = "AKIDLOCALCLOUDDEVELOPMENTKEY0000"  # noqa: S105 - documented development key
+DEFAULT_SECRET_KEY = "localclouddevelopmentsecretkey00"  # noqa: S105 - documented development key
 DEFAULT_APPID = "1250000000"
 DEFAULT_UIN = "100000000001"
 
