@@ -61,3 +61,15 @@ def artifacts_dir() -> Path:
     """Screenshots and other things a person looks at after a run (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def cloud(localcloud: RunningServer, settings: object) -> RunningServer:
+    """Point the portal (signer, demo, CSP) at the session's localcloud."""
+    settings.LOCALCLOUD_URL = localcloud.url  # type: ignore[attr-defined]
+    settings.LOCALCLOUD_PUBLIC_URL = localcloud.url  # type: ignore[attr-defined]
+    directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])  # type: ignore[attr-defined]
+    for name in ("img-src", "connect-src"):
+        directives[name] = [*directives[name], localcloud.url]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}  # type: ignore[attr-defined]
+    return localcloud
