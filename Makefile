@@ -1,0 +1,63 @@
+# COS Sign Portal — the two commands a newcomer needs: `make run` and `make test`.
+# Both do their own set-up (virtualenv, Python and npm packages, database) on a fresh machine.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-fast lint format bench soak install clean chromium
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser tests drive Debian's chromium; install it when it is missing and we may (CI runs as root).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is missing at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or set CHROMIUM=/path)"; exit 1; \
+	  fi; }
+
+# The portal on 127.0.0.1:$(PORT) with the embedded localcloud (started by runserver in local mode).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py bootstrap_demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite: qcloud, localcloud (real SDKs), signer, demo and the browser tests.
+test: install chromium
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Everything but the browser tests, for a quick loop.
+test-fast: install
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench
+
+soak: install
+	$(BIN)/python -m bench.soak
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .mypy_cache
