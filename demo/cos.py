@@ -1,0 +1,306 @@
+"""The portal's only door to COS: a thin wrapper around cos-python-sdk-v5 (`qcloud_cos`).
+
+Every call takes explicit keys (the signed-in user's temporary credentials, or root keys in tools and tests), so nothing
+here ever reaches for an admin secret by itself. In local mode the SDK talks to localcloud at settings.LOCALCLOUD_URL:
+bucket requests go to `IP:Port` with the virtual-host `Host` header the SDK sets itself, GetService goes to
+`ServiceDomain`. Links handed to browsers (presigned downloads) use settings.LOCALCLOUD_PUBLIC_URL in path style,
+`/cos/<region>/<bucket>/<key>`. In tencent mode the SDK's default domains are used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from django.conf import settings
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+if TYPE_CHECKING:
+    from signer.services import TemporaryCredentials
+
+# The SDK logs every request URL and header at INFO; presigned URLs and session tokens must never reach our logs.
+logging.getLogger("qcloud_cos").setLevel(logging.WARNING)
+
+EXPOSE_HEADERS = ("ETag", "Content-Length", "x-cos-request-id", "Date")
+ALLOWED_METHODS = ("PUT", "POST", "GET", "HEAD", "DELETE")
+CORS_MAX_AGE = 600
+TIMEOUT = 15
+
+
+@dataclass(frozen=True)
+class Keys:
+    secret_id: str
+    secret_key: str
+    token: str | None = None
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Keys(secret_id={self.secret_id!r}, temporary={self.token is not None})"
+
+
+def keys_from(credentials: TemporaryCredentials) -> Keys:
+    return Keys(credentials.tmp_secret_id, credentials.tmp_secret_key, credentials.session_token)
+
+
+class CosError(Exception):
+    """A COS answer that was not a success, e.g. ("AccessDenied", "...", 403); status 0 when COS was not reached."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str  # full name, "<name>-<appid>"
+    region: str
+    created: datetime | None
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    last_modified: datetime | None
+    etag: str
+
+    @property
+    def name(self) -> str:
+        """The last path segment, what a file list shows."""
+        return self.key.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    objects: list[ObjectInfo]
+    folders: list[str]  # common prefixes, each ending with the delimiter
+    next_marker: str
+    is_truncated: bool
+
+
+# --- configuration -------------------------------------------------------------------------------------------------
+
+
+def _local_endpoint(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme or "http"
+    host = parts.hostname or "127.0.0.1"
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, host, port
+
+
+def _config(keys: Keys, region: str | None) -> CosConfig:
+    common: dict[str, Any] = {
+        "Region": region or "ap-guangzhou",
+        "SecretId": keys.secret_id,
+        "SecretKey": keys.secret_key,
+        "Token": keys.token,
+        "Timeout": TIMEOUT,
+    }
+    if settings.LOCAL_MODE:
+        scheme, host, port = _local_endpoint(settings.LOCALCLOUD_URL)
+        # IP/Port: bucket requests go to localcloud with Host "<bucket>.cos.<region>.myqcloud.com" (set by the SDK);
+        # GetService ignores IP/Port and goes to ServiceDomain.
+        return CosConfig(Scheme=scheme, IP=host, Port=port, ServiceDomain=f"{host}:{port}", **common)
+    return CosConfig(Scheme="https", **common)
+
+
+def _client(keys: Keys, region: str | None) -> CosS3Client:
+    # retry=0: the portal answers a person waiting for a page; one attempt, then a clear error.
+    return CosS3Client(_config(keys, region), retry=0)
+
+
+def _error(exc: Exception) -> CosError:
+    if isinstance(exc, CosServiceError):
+        status = exc.get_status_code()
+        code = exc.get_error_code()
+        message = exc.get_error_msg()
+        if code == "Unknown":  # bodiless answers (HEAD) carry only a status
+            code = {403: "AccessDenied", 404: "NoSuchBucket"}.get(status, f"HTTP{status}")
+            message = {403: "Access denied.", 404: "The bucket does not exist."}.get(status, "COS refused the request.")
+        elif code == "NoSuchResource":
+            code, message = "NoSuchBucket", "The bucket does not exist."
+        return CosError(code, message, status)
+    return CosError("CosUnavailable", "COS could not be reached. Try again in a moment.", 0)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# --- operations ----------------------------------------------------------------------------------------------------
+
+
+def list_buckets(keys: Keys, *, region: str | None = None) -> list[BucketInfo]:
+    """GetService: the buckets these keys may see, optionally only those of one region, sorted by name."""
+    client = _client(keys, region)
+    buckets: list[BucketInfo] = []
+    marker = ""
+    try:
+        while True:
+            data = client.list_buckets(Region=region, Marker=marker)
+            entries = _as_list((data.get("Buckets") or {}).get("Bucket"))
+            for entry in entries:
+                info = BucketInfo(
+                    entry.get("Name", ""), entry.get("Location", ""), _parse_time(entry.get("CreationDate"))
+                )
+                if region is None or info.region == region:
+                    buckets.append(info)
+            if str(data.get("IsTruncated", "false")).lower() != "true" or not data.get("NextMarker"):
+                break
+            marker = data["NextMarker"]
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+    return sorted(buckets, key=lambda b: b.name)
+
+
+def cors_rule(origins: Sequence[str]) -> dict[str, Any]:
+    return {
+        "ID": "cos-sign-portal",
+        "AllowedOrigin": list(origins),
+        "AllowedMethod": list(ALLOWED_METHODS),
+        "AllowedHeader": ["*"],
+        "ExposeHeader": list(EXPOSE_HEADERS),
+        "MaxAgeSeconds": CORS_MAX_AGE,
+    }
+
+
+def put_cors(keys: Keys, *, region: str, bucket: str, cors_origins: Sequence[str]) -> None:
+    try:
+        _client(keys, region).put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRule": [cors_rule(cors_origins)]})
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+
+
+def create_bucket(keys: Keys, *, region: str, bucket: str, cors_origins: Sequence[str]) -> None:
+    """PutBucket, then a CORS rule so browsers at `cors_origins` can upload and read ETag (multipart needs it)."""
+    try:
+        _client(keys, region).create_bucket(Bucket=bucket)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+    if cors_origins:
+        put_cors(keys, region=region, bucket=bucket, cors_origins=cors_origins)
+
+
+def head_bucket(keys: Keys, *, region: str, bucket: str) -> None:
+    """HeadBucket: returns when the bucket exists and these keys may see it; CosError otherwise."""
+    try:
+        _client(keys, region).head_bucket(Bucket=bucket)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+
+
+def list_objects(
+    keys: Keys,
+    *,
+    region: str,
+    bucket: str,
+    prefix: str = "",
+    marker: str = "",
+    delimiter: str = "/",
+    max_keys: int = 100,
+) -> ObjectPage:
+    """One page of GetBucket (never the whole bucket): objects and folders under `prefix`, after `marker`."""
+    try:
+        data = _client(keys, region).list_objects(
+            Bucket=bucket, Prefix=prefix, Marker=marker, Delimiter=delimiter, MaxKeys=max_keys
+        )
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+    objects = [
+        ObjectInfo(
+            key=item.get("Key", ""),
+            size=int(item.get("Size") or 0),
+            last_modified=_parse_time(item.get("LastModified")),
+            etag=str(item.get("ETag") or "").strip('"'),
+        )
+        for item in _as_list(data.get("Contents"))
+        if item.get("Key") and item.get("Key") != prefix  # a "folder marker" object is the folder itself
+    ]
+    folders = [item.get("Prefix", "") for item in _as_list(data.get("CommonPrefixes")) if item.get("Prefix")]
+    is_truncated = str(data.get("IsTruncated", "false")).lower() == "true"
+    next_marker = str(data.get("NextMarker") or "")
+    if is_truncated and not next_marker:
+        last = [o.key for o in objects] + folders
+        next_marker = max(last) if last else ""
+    return ObjectPage(objects=objects, folders=folders, next_marker=next_marker, is_truncated=is_truncated)
+
+
+def presign_get(keys: Keys, *, region: str, bucket: str, key: str, expires: int = 300) -> str:
+    """A download link a browser can follow for `expires` seconds, carrying x-cos-security-token for temporary keys.
+
+    cos-python-sdk-v5 signs but leaves the token out of presigned URLs; COS refuses temporary keys without it.
+    """
+    if settings.LOCAL_MODE:
+        scheme, host, port = _local_endpoint(settings.LOCALCLOUD_PUBLIC_URL)
+        # Sign for the host the browser will send (localcloud also accepts it without the port).
+        config = CosConfig(
+            Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key, Scheme=scheme, IP=host, Port=port
+        )
+        authorization = CosS3Client(config, retry=0).get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires)
+        base = settings.LOCALCLOUD_PUBLIC_URL.rstrip("/")
+        url = f"{base}/cos/{quote(region, safe='')}/{quote(bucket, safe='')}/{quote(key, safe='/-_.~')}"
+    else:
+        client = CosS3Client(CosConfig(Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key), retry=0)
+        authorization = client.get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires)
+        url = client.get_object_url(Bucket=bucket, Key=key)
+    params = dict(item.split("=", 1) for item in authorization.split("&"))
+    if keys.token:
+        params["x-cos-security-token"] = keys.token
+    return f"{url}?{urlencode(params, quote_via=quote)}"
+
+
+def delete_object(keys: Keys, *, region: str, bucket: str, key: str) -> None:
+    try:
+        _client(keys, region).delete_object(Bucket=bucket, Key=key)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+
+
+def put_object(keys: Keys, *, region: str, bucket: str, key: str, body: bytes, content_type: str = "") -> None:
+    """A small single PUT (tools and tests; browsers upload directly)."""
+    extra = {"ContentType": content_type} if content_type else {}
+    try:
+        _client(keys, region).put_object(Bucket=bucket, Key=key, Body=body, **extra)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    key: str
+    upload_id: str
+
+
+def list_multipart_uploads(keys: Keys, *, region: str, bucket: str, prefix: str = "") -> list[MultipartUpload]:
+    """Unfinished multipart uploads (what a cancelled browser upload must not leave behind)."""
+    try:
+        data = _client(keys, region).list_multipart_uploads(Bucket=bucket, Prefix=prefix)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc
+    return [
+        MultipartUpload(key=item.get("Key", ""), upload_id=item.get("UploadId", ""))
+        for item in _as_list(data.get("Upload"))
+    ]
