@@ -50,7 +50,7 @@ class LocalCloud:
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path == "/" and environ.get("REQUEST_METHOD") == "POST" and environ.get("HTTP_X_TC_ACTION"):
+        if path == "/" and environ.get("REQUEST_METHOD") in ("POST", "GET") and environ.get("HTTP_X_TC_ACTION"):
             return sts.handle(self, environ, start_response)
         if path.startswith("/_localcloud/"):
             return self._introspect(path, start_response)

@@ -73,6 +73,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its runserver (which starts localcloud in local mode) wins over staticfiles' runserver.
+    "portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,7 +86,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "corsheaders",
     "csp",
-    "portal",
     "signer",
     "demo",
 ]

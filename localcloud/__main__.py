@@ -1,0 +1,5 @@
+"""`python -m localcloud --help`."""
+
+from localcloud.cli import main
+
+raise SystemExit(main())
