@@ -89,7 +89,8 @@ class CredentialStore:
         )
         if row is None:
             return None
-        return Principal(secret_id, row[0], row[1], tuple(json.loads(row[2])), row[3], False, row[4])
+        policies = tuple(json.dumps(policy) for policy in json.loads(row[2]))
+        return Principal(secret_id, row[0], row[1], policies, row[3], False, row[4])
 
     def issue(self, *, name: str, policies: list[dict[str, Any]], duration: int) -> IssuedCredentials:
         now = self.config.clock()

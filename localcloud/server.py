@@ -26,8 +26,14 @@ class RunningServer:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
+        # Idle keep-alive connections (SDK sessions) would keep waitress' loop alive until channel_timeout: ask them
+        # to close, so the loop ends within one poll timeout (1 s) of close().
+        for channel in list(self._server.active_channels.values()):  # type: ignore[attr-defined]
+            channel.will_close = True
+        self._server.pull_trigger()  # type: ignore[attr-defined]
         self._server.close()  # type: ignore[attr-defined]
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
 def _create(app: LocalCloud, host: str, port: int) -> object:
