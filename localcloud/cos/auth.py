@@ -1,0 +1,172 @@
+"""Who sent a COS request, and may they do what they ask.
+
+The signature is checked exactly as DESIGN.md describes it (qcloud.cos_signature); a mismatch answers
+SignatureDoesNotMatch with the StringToSign and HttpString localcloud expected (never a key), as Azurite does.
+Temporary credentials must carry their token (`x-cos-security-token`, header or query), be unexpired, and pass every
+one of their CAM policies (qcloud.operations.authorize). The root account may do everything; anonymous requests may
+do nothing (every bucket is private).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from localcloud.cos.addressing import hostname
+from localcloud.cos.errors import CosError, access_denied
+from localcloud.cos.request import CosRequest
+from localcloud.credentials import CredentialStore, Principal
+from qcloud import cos_signature
+from qcloud.operations import authorize
+from qcloud.policy import Policy, PolicyError, RequestContext, parse_policy
+
+log = logging.getLogger(__name__)
+
+# How far in the future a signature may start (client clocks run fast). The Python SDK starts its window 60 s early.
+MAX_SKEW = 15 * 60
+TOKEN = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    presigned: bool
+
+
+@functools.lru_cache(maxsize=1024)
+def _policy(text: str) -> Policy:
+    return parse_policy(text)
+
+
+def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None:
+    header = request.headers.get("authorization", "").strip()
+    if header:
+        try:
+            return cos_signature.parse_authorization(header), False
+        except cos_signature.SignatureFormatError as exc:
+            raise access_denied(f"The Authorization header is not a valid COS signature: {exc}.") from exc
+    names = {name.lower(): name for name in request.params}
+    if "q-signature" in names or "q-ak" in names or "sign" in names:
+        if "sign" in names and "q-signature" not in names:
+            value = request.params[names["sign"]]  # some SDKs put the whole Authorization value in ?sign=
+        else:
+            value = "&".join(f"{name}={request.params[names[name]]}" for name in cos_signature.FIELDS if name in names)
+        try:
+            return cos_signature.parse_authorization(value), True
+        except cos_signature.SignatureFormatError as exc:
+            raise access_denied(f"The presigned URL does not carry a valid COS signature: {exc}.") from exc
+    return None
+
+
+def authenticate(request: CosRequest, credentials: CredentialStore, now: float) -> Caller:
+    found = _signature_fields(request)
+    if found is None:
+        raise access_denied("Access Denied: anonymous requests are not allowed, every bucket is private.")
+    fields, presigned = found
+    principal = credentials.lookup(fields["q-ak"])
+    if principal is None:
+        raise CosError(403, "InvalidAccessKeyId", "The access key Id format you provided is invalid.")
+
+    start, end = cos_signature.parse_time_window(fields["q-sign-time"])
+    if now > end:
+        raise access_denied(
+            f"Request has expired: the signature's q-sign-time ended at {_iso(end)}, it is now {_iso(now)}."
+        )
+    if start > now + MAX_SKEW:
+        raise CosError(
+            403,
+            "RequestTimeTooSkewed",
+            f"The difference between the request time and the server's time is too large: the signature starts at "
+            f"{_iso(start)}, it is now {_iso(now)}.",
+        )
+    _check_signature(request, fields, principal)
+
+    if principal.is_temporary:
+        token = request.headers.get(TOKEN) or _param(request.params, TOKEN)
+        if not token:
+            raise CosError(
+                403,
+                "InvalidAccessKeyId",
+                "The access key Id is a temporary key: the request must carry its x-cos-security-token.",
+            )
+        if principal.token is None or not hmac.compare_digest(token.encode(), principal.token.encode()):
+            raise CosError(
+                403, "InvalidAccessKeyId", "The x-cos-security-token does not belong to this temporary access key Id."
+            )
+        if principal.expires_at is not None and now >= principal.expires_at:
+            raise access_denied(
+                f"Request has expired: the temporary credentials expired at {_iso(principal.expires_at)}."
+            )
+    return Caller(principal, presigned)
+
+
+def _param(params: Mapping[str, str], name: str) -> str | None:
+    for key, value in params.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _check_signature(request: CosRequest, fields: dict[str, str], principal: Principal) -> None:
+    header_list = cos_signature.split_list(fields["q-header-list"])
+    param_list = cos_signature.split_list(fields["q-url-param-list"])
+    headers = dict(request.headers)
+    key_time = fields["q-key-time"]
+    attempts = [headers.get("host", "")]
+    bare = hostname(attempts[0])
+    if bare != attempts[0].lower():
+        attempts.append(bare)
+    expected = ("", "")
+    for host in attempts:
+        headers["host"] = host
+        text = cos_signature.http_string(
+            request.method, request.target.key, request.params, headers, param_list, header_list
+        )
+        to_sign = cos_signature.string_to_sign(fields["q-sign-time"], text)
+        computed = cos_signature.signature(principal.secret_key, key_time, to_sign)
+        if hmac.compare_digest(computed, fields["q-signature"].lower()):
+            return
+        if not expected[0]:
+            expected = (to_sign, text)
+    to_sign, text = expected
+    raise CosError(
+        403,
+        "SignatureDoesNotMatch",
+        "The Signature you specified is invalid. localcloud expected the StringToSign "
+        f"{to_sign!r}, built from the HttpString {text!r} (signed headers: {';'.join(header_list) or '(none)'}; "
+        f"signed query parameters: {';'.join(param_list) or '(none)'}).",
+    )
+
+
+def check_access(
+    caller: Caller,
+    operation: str,
+    *,
+    region: str,
+    appid: str,
+    bucket: str | None,
+    key: str = "",
+    prefix: str = "",
+    context: RequestContext | None = None,
+) -> None:
+    principal = caller.principal
+    if principal.is_root:
+        return
+    try:
+        policies = [_policy(text) for text in principal.policies]
+    except PolicyError as exc:  # a policy that was stored must have parsed; refuse rather than guess
+        log.error("stored policy of %s does not parse: %s", principal.name, exc)
+        raise access_denied(f"Access Denied: the credentials' policy does not parse ({exc}).") from exc
+    decision = authorize(
+        policies, operation, region=region, appid=appid, bucket=bucket, key=key, prefix=prefix, context=context
+    )
+    if not decision.allowed:
+        raise access_denied(f"Access Denied: {decision.reason}.")
+
+
+def _iso(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))

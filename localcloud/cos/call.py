@@ -1,0 +1,124 @@
+"""One authenticated COS request on its way through a handler: target, caller, and the authorization step."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from localcloud.cos import auth
+from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
+from localcloud.cos.request import CosRequest
+from localcloud.cos.storage import Bucket, Storage
+from qcloud.policy import RequestContext
+
+if TYPE_CHECKING:
+    from localcloud.app import LocalCloud
+
+# Headers an object keeps from its upload and gives back on GET and HEAD.
+KEPT_HEADERS = {
+    "content-type": "Content-Type",
+    "cache-control": "Cache-Control",
+    "content-disposition": "Content-Disposition",
+    "content-encoding": "Content-Encoding",
+    "content-language": "Content-Language",
+    "expires": "Expires",
+}
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+@dataclass
+class Call:
+    app: LocalCloud
+    storage: Storage
+    request: CosRequest
+    caller: auth.Caller
+    operation: str
+
+    @property
+    def bucket_name(self) -> str:
+        name = self.request.target.bucket
+        assert name is not None  # classify() gives bucket and object operations only with a bucket
+        return name
+
+    @property
+    def key(self) -> str:
+        return self.request.target.key
+
+    @property
+    def region(self) -> str:
+        return self.request.target.region or ""
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        lower = name.lower()
+        for key, value in self.request.params.items():
+            if key.lower() == lower:
+                return value
+        return default
+
+    def context(
+        self, *, content_length: int | None = None, content_type: str | None = None, use_request: bool = True
+    ) -> RequestContext:
+        headers = self.request.headers
+        return RequestContext(
+            content_length=content_length if not use_request else self.request.content_length,
+            content_type=content_type if not use_request else headers.get("content-type"),
+            ip=self.request.remote_addr,
+            acl=headers.get("x-cos-acl"),
+        )
+
+    def authorize(self, *, prefix: str = "", context: RequestContext | None = None) -> None:
+        auth.check_access(
+            self.caller,
+            self.operation,
+            region=self.region,
+            appid=self.app.config.appid,
+            bucket=self.request.target.bucket,
+            key=self.key,
+            prefix=prefix,
+            context=context if context is not None else self.context(),
+        )
+
+    def bucket(self) -> Bucket:
+        """The addressed bucket; NoSuchBucket when it does not exist in the addressed region."""
+        found = self.storage.get_bucket(self.bucket_name)
+        if found is None:
+            raise no_such_bucket(self.bucket_name)
+        if self.region and found.region != self.region:
+            raise CosError(
+                404,
+                "NoSuchBucket",
+                f"The specified bucket {self.bucket_name} does not exist in region {self.region} "
+                f"(it is in {found.region}).",
+            )
+        return found
+
+    def kept_headers(self) -> dict[str, str]:
+        """Content-Type, Cache-Control, ... and x-cos-meta-* of an upload, as the object keeps them."""
+        kept = {KEPT_HEADERS[name]: value for name, value in self.request.headers.items() if name in KEPT_HEADERS}
+        kept.setdefault("Content-Type", DEFAULT_CONTENT_TYPE)
+        for name, value in self.request.headers.items():
+            if name.startswith("x-cos-meta-"):
+                kept[name] = value
+        return kept
+
+    def content_md5(self) -> bytes | None:
+        value = self.request.headers.get("content-md5")
+        if value is None:
+            return None
+        try:
+            digest = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise CosError(400, "InvalidDigest", "The Content-MD5 you specified is not valid base64.") from exc
+        if len(digest) != 16:
+            raise CosError(400, "InvalidDigest", "The Content-MD5 you specified is not a 128-bit MD5 digest.")
+        return digest
+
+    def int_param(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.param(name)
+        if value is None or value == "":
+            return default
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise invalid_argument(f"{name} must be an integer from {low} to {high}, got {value!r}.")
+        return int(value)

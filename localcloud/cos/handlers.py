@@ -1,0 +1,280 @@
+"""Service, bucket and object operations (multipart uploads are in multipart.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import quote
+from xml.etree.ElementTree import Element
+
+from localcloud.cos import xml
+from localcloud.cos.call import Call
+from localcloud.cos.errors import CosError, invalid_argument, no_such_key
+from localcloud.cos.request import Response
+from localcloud.cos.storage import ListEntry, ObjectInfo, check_key
+from qcloud.buckets import BucketNameError, split_bucket
+from qcloud.regions import is_region
+
+XML = ("Content-Type", "application/xml")
+MAX_KEYS = 1000
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def owner(call: Call) -> Element:
+    uin = call.app.config.uin
+    return xml.build("Owner", ("ID", f"qcs::cam::uin/{uin}:uin/{uin}"), ("DisplayName", uin))
+
+
+def encoder(call: Call) -> Callable[[str], str]:
+    """encoding-type=url: keys, prefixes and markers in the answer are URL-encoded (the Python SDK decodes them)."""
+    encoding = call.param("encoding-type")
+    if encoding is None or encoding == "":
+        return lambda value: value
+    if encoding != "url":
+        raise invalid_argument(f"encoding-type may only be 'url', got {encoding!r}.")
+    return lambda value: quote(value.encode("utf-8"), safe="-_.~/")
+
+
+# --- service and buckets -------------------------------------------------------------------------------------------
+
+
+def get_service(call: Call) -> Response:
+    call.authorize()
+    region = call.param("region")
+    buckets = [b for b in call.storage.list_buckets() if not region or b.region == region]
+    root = xml.build(
+        "ListAllMyBucketsResult",
+        owner(call),
+        xml.build(
+            "Buckets",
+            *(
+                xml.build(
+                    "Bucket",
+                    ("Name", b.name),
+                    ("Location", b.region),
+                    ("CreationDate", xml.iso_time(b.created)),
+                    ("BucketType", "cos"),
+                )
+                for b in buckets
+            ),
+        ),
+    )
+    return Response(200, [XML], xml.document(root))
+
+
+def put_bucket(call: Call) -> Response:
+    call.authorize()
+    try:
+        _, appid = split_bucket(call.bucket_name)
+    except BucketNameError as exc:
+        raise CosError(400, "InvalidBucketName", f"The specified bucket name is not valid: {exc}.") from exc
+    if appid != call.app.config.appid:
+        raise CosError(
+            400,
+            "InvalidBucketName",
+            f"The specified bucket name is not valid: it must end with this account's appid, -{call.app.config.appid}.",
+        )
+    if not is_region(call.region):
+        raise CosError(400, "InvalidLocationConstraint", f"The specified region {call.region!r} is not valid.")
+    if not call.storage.create_bucket(call.bucket_name, call.region):
+        raise CosError(409, "BucketAlreadyExists", f"The requested bucket name {call.bucket_name} is not available.")
+    return Response(200)
+
+
+def head_bucket(call: Call) -> Response:
+    call.authorize()
+    bucket = call.bucket()
+    return Response(200, [("x-cos-bucket-region", bucket.region)])
+
+
+def delete_bucket(call: Call) -> Response:
+    call.authorize()
+    call.bucket()
+    outcome = call.storage.delete_bucket(call.bucket_name)
+    if outcome == "not-empty":
+        raise CosError(
+            409, "BucketNotEmpty", "The bucket you tried to delete is not empty (objects or unfinished uploads)."
+        )
+    return Response(204)
+
+
+def get_bucket(call: Call) -> Response:
+    prefix = call.param("prefix") or ""
+    call.authorize(prefix=prefix)
+    call.bucket()
+    delimiter = call.param("delimiter") or ""
+    marker = call.param("marker") or ""
+    max_keys = call.int_param("max-keys", MAX_KEYS, 0, MAX_KEYS)
+    enc = encoder(call)
+
+    entries: list[ListEntry] = []
+    truncated = False
+    if max_keys > 0:
+        for entry in call.storage.iter_listing(call.bucket_name, prefix, delimiter, marker):
+            if len(entries) == max_keys:
+                truncated = True
+                break
+            entries.append(entry)
+    else:
+        truncated = next(iter(call.storage.iter_listing(call.bucket_name, prefix, delimiter, marker)), None) is not None
+    contents = [
+        xml.build(
+            "Contents",
+            ("Key", enc(e.key)),
+            ("LastModified", xml.iso_time(e.obj.modified)),
+            ("ETag", e.obj.etag),
+            ("Size", e.obj.size),
+            owner(call),
+            ("StorageClass", "STANDARD"),
+        )
+        for e in entries
+        if e.obj is not None
+    ]
+    prefixes = [xml.build("CommonPrefixes", ("Prefix", enc(e.key))) for e in entries if e.obj is None]
+    root = xml.build(
+        "ListBucketResult",
+        ("Name", call.bucket_name),
+        ("EncodingType", "url") if call.param("encoding-type") else None,
+        ("Prefix", enc(prefix)),
+        ("Marker", enc(marker)),
+        ("MaxKeys", max_keys),
+        ("Delimiter", enc(delimiter)) if delimiter else None,
+        ("IsTruncated", "true" if truncated else "false"),
+        ("NextMarker", enc(entries[-1].key)) if truncated and entries else None,
+        *prefixes,
+        *contents,
+    )
+    return Response(200, [XML], xml.document(root))
+
+
+def put_bucket_cors(call: Call) -> Response:
+    call.authorize()
+    call.bucket()
+    rules = xml.parse_cors(call.request.read_small_body())
+    call.storage.set_cors(call.bucket_name, rules)
+    return Response(200)
+
+
+def get_bucket_cors(call: Call) -> Response:
+    call.authorize()
+    bucket = call.bucket()
+    if not bucket.cors:
+        raise CosError(404, "NoSuchCORSConfiguration", "The CORS configuration does not exist.")
+    return Response(200, [XML], xml.cors_document(bucket.cors))
+
+
+def delete_bucket_cors(call: Call) -> Response:
+    call.authorize()
+    call.bucket()
+    call.storage.set_cors(call.bucket_name, None)
+    return Response(204)
+
+
+# --- objects -------------------------------------------------------------------------------------------------------
+
+
+def put_object(call: Call) -> Response:
+    check_key(call.key)
+    call.authorize()
+    call.bucket()
+    expected_md5 = call.content_md5()
+    received = call.storage.receive(
+        call.request.body, call.request.content_length, lambda n: call.app.stats.add("cos:bytes_in", n)
+    )
+    try:
+        if expected_md5 is not None and expected_md5 != received.md5:
+            raise CosError(400, "BadDigest", "The Content-MD5 you specified did not match what was received.")
+        etag = f'"{received.md5.hex()}"'
+        call.storage.put_object(call.bucket_name, call.key, received, etag, call.kept_headers())
+    finally:
+        call.storage.discard(received)  # a no-op once the body was moved into place
+    return Response(200, [("ETag", etag)])
+
+
+def _object(call: Call) -> ObjectInfo:
+    check_key(call.key)
+    call.authorize()
+    call.bucket()
+    info = call.storage.get_object(call.bucket_name, call.key)
+    if info is None:
+        raise no_such_key(call.key)
+    return info
+
+
+def _object_headers(call: Call, info: ObjectInfo) -> list[tuple[str, str]]:
+    headers = dict(info.headers)
+    for param, header in RESPONSE_OVERRIDES.items():
+        value = call.param(param)
+        if value is not None:
+            headers[header] = value
+    return [
+        *headers.items(),
+        ("ETag", info.etag),
+        ("Last-Modified", xml.http_date(info.modified)),
+        ("Accept-Ranges", "bytes"),
+        ("x-cos-storage-class", "STANDARD"),
+    ]
+
+
+def _byte_range(value: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive, None for the whole object; CosError 416 when the range cannot be satisfied."""
+    if not value:
+        return None
+    match = RANGE.match(value.strip().replace(" ", ""))
+    if match is None or (not match[1] and not match[2]):
+        return None  # not a single byte range: like S3, answer the whole object
+    first_text, last_text = match[1], match[2]
+    if first_text:
+        first = int(first_text)
+        last = min(int(last_text), size - 1) if last_text else size - 1
+        if last_text and int(last_text) < first:
+            return None
+        if first >= size:
+            raise _invalid_range(size)
+        return first, last
+    suffix = int(last_text)
+    if suffix == 0 or size == 0:
+        raise _invalid_range(size)
+    return max(0, size - suffix), size - 1
+
+
+def _invalid_range(size: int) -> CosError:
+    return CosError(
+        416, "InvalidRange", "The requested range is not satisfiable.", [("Content-Range", f"bytes */{size}")]
+    )
+
+
+def get_object(call: Call) -> Response:
+    info = _object(call)
+    headers = _object_headers(call, info)
+    byte_range = _byte_range(call.request.headers.get("range"), info.size)
+    try:
+        handle = call.storage.open_object(info)
+    except FileNotFoundError:  # replaced or deleted between the lookup and the open
+        raise no_such_key(call.key) from None
+    if byte_range is None:
+        return Response(200, headers, file=(handle, 0, info.size))
+    first, last = byte_range
+    headers.append(("Content-Range", f"bytes {first}-{last}/{info.size}"))
+    return Response(206, headers, file=(handle, first, last - first + 1))
+
+
+def head_object(call: Call) -> Response:
+    info = _object(call)
+    return Response(200, [*_object_headers(call, info), ("Content-Length", str(info.size))])
+
+
+def delete_object(call: Call) -> Response:
+    check_key(call.key)
+    call.authorize()
+    call.bucket()
+    call.storage.delete_object(call.bucket_name, call.key)
+    return Response(204)

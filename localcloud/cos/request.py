@@ -1,0 +1,141 @@
+"""A parsed COS request and the response the handlers give back."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, BinaryIO
+from urllib.parse import parse_qsl
+
+from localcloud.cos.addressing import Target, resolve
+from localcloud.cos.errors import CosError
+
+StartResponse = Any
+Environ = dict[str, Any]
+CHUNK = 1024 * 1024
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(12)
+
+
+@dataclass
+class CosRequest:
+    environ: Environ
+    request_id: str
+    method: str
+    host: str
+    raw_path: str
+    target: Target
+    # Query parameters, decoded with unquote_plus (the Python SDK sends spaces as '+'). Names keep their case.
+    params: dict[str, str]
+    # Header names in lower case.
+    headers: dict[str, str]
+
+    @classmethod
+    def from_environ(cls, environ: Environ, request_id: str) -> CosRequest:
+        raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+        if raw_uri:
+            raw_path = raw_uri.split("?", 1)[0]
+            if "://" in raw_path:  # absolute-form request target
+                raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
+        else:
+            from urllib.parse import quote
+
+            raw_path = quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/")
+        headers = {}
+        for name, value in environ.items():
+            if name.startswith("HTTP_"):
+                headers[name[5:].replace("_", "-").lower()] = value
+        for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(name):
+                headers[name.replace("_", "-").lower()] = environ[name]
+        host = headers.get("host") or environ.get("SERVER_NAME", "")
+        query = environ.get("QUERY_STRING", "")
+        params = dict(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
+        target = resolve(host, raw_path)
+        return cls(
+            environ, request_id, environ.get("REQUEST_METHOD", "GET").upper(), host, raw_path, target, params, headers
+        )
+
+    @property
+    def remote_addr(self) -> str | None:
+        value = self.environ.get("REMOTE_ADDR")
+        return str(value) if value else None
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("content-length")
+        if value is None or value == "":
+            return None
+        if not value.strip().isdigit():
+            raise CosError(400, "InvalidArgument", f"Content-Length must be a non-negative integer, got {value!r}.")
+        return int(value)
+
+    @property
+    def body(self) -> BinaryIO:
+        stream: BinaryIO = self.environ["wsgi.input"]
+        return stream
+
+    def read_small_body(self, limit: int = 4 * 1024 * 1024) -> bytes:
+        """A small XML body (CORS rules, the part list); larger ones are refused."""
+        length = self.content_length
+        if length is not None and length > limit:
+            raise CosError(400, "EntityTooLarge", f"The XML body may be at most {limit} bytes.")
+        data = self.body.read(length if length is not None else limit + 1)
+        if len(data) > limit:
+            raise CosError(400, "EntityTooLarge", f"The XML body may be at most {limit} bytes.")
+        return bytes(data)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    # A file to stream instead of `body`: (open file, offset, length).
+    file: tuple[BinaryIO, int, int] | None = None
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lower:
+                return value
+        return None
+
+    def send(self, environ: Environ, start_response: StartResponse, head: bool) -> Iterable[bytes]:
+        status = f"{self.status} {HTTPStatus(self.status).phrase}"
+        headers = list(self.headers)
+        if self.file is not None:
+            handle, offset, length = self.file
+            headers.append(("Content-Length", str(length)))
+            start_response(status, headers)
+            if head:
+                handle.close()
+                return []
+            handle.seek(offset)
+            wrapper = environ.get("wsgi.file_wrapper")
+            if wrapper is not None and length > 0:
+                # waitress sends exactly Content-Length bytes from the current position.
+                result: Iterable[bytes] = wrapper(handle, CHUNK)
+                return result
+            return _read_range(handle, length)
+        if self.header("Content-Length") is None:  # HEAD answers carry the object's length, not the body's
+            headers.append(("Content-Length", str(len(self.body))))
+        start_response(status, headers)
+        return [] if head else [self.body]
+
+
+def _read_range(handle: BinaryIO, length: int) -> Iterator[bytes]:
+    try:
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
