@@ -74,14 +74,14 @@ class CosService:
         except CosError as exc:
             response = self._error(exc, request, environ, request_id)
         except Exception:
-            log.exception("COS request %s %s failed", method, environ.get("PATH_INFO", ""))
+            log.exception("COS request %s %s failed", method, request.raw_path if request else "?")
             failure = CosError(500, "InternalError", "We encountered an internal error. Please try again.")
             response = self._error(failure, request, environ, request_id)
         response.headers.append(("x-cos-request-id", request_id))
         response.headers.append(("x-cos-trace-id", request_id))
         if request is not None and method != "OPTIONS":
             response.headers.extend(self._cors_headers(request, response))
-        log.info("%s %s -> %s", method, environ.get("PATH_INFO", ""), response.status)
+        log.info("%s %s -> %s", method, request.raw_path if request else "?", response.status)
         return response.send(environ, start_response, head=method == "HEAD")
 
     def _serve(self, request: CosRequest) -> Response:
@@ -132,6 +132,4 @@ class CosService:
             ("RequestId", request_id),
             ("TraceId", request_id),
         )
-        if exc.status >= 500:
-            log.error("COS %s: %s", exc.code, exc.message)
         return Response(exc.status, [("Content-Type", "application/xml"), *exc.headers], document(root))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from localcloud.cos.errors import CosError
 
@@ -35,7 +35,8 @@ class Target:
         """The path COS names in error messages (Resource)."""
         if self.bucket is None:
             return "/"
-        return f"/{self.bucket}/{self.key}"
+        # Control characters would make the error document invalid XML: keep them percent-encoded.
+        return quote(f"/{self.bucket}/{self.key}", safe="/-_.~!$&'()*+,;=:@ ")
 
 
 def hostname(host: str) -> str:

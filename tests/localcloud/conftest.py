@@ -1,0 +1,101 @@
+"""Fixtures for driving localcloud's COS API with the real cos-python-sdk-v5 over real sockets."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosServiceError
+
+from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.credentials import IssuedCredentials
+from localcloud.server import RunningServer
+
+REGION = "ap-guangzhou"
+
+ClientFactory = Callable[..., CosS3Client]
+
+
+def cos_client(
+    server: RunningServer,
+    secret_id: str = DEFAULT_SECRET_ID,
+    secret_key: str = DEFAULT_SECRET_KEY,
+    token: str | None = None,
+    region: str = REGION,
+    **extra: Any,
+) -> CosS3Client:
+    """The SDK as demo/cos.py configures it against localcloud: IP/Port plus ServiceDomain for list_buckets."""
+    config = CosConfig(
+        Region=region,
+        SecretId=secret_id,
+        SecretKey=secret_key,
+        Token=token,
+        Scheme="http",
+        IP=server.host,
+        Port=server.port,
+        ServiceDomain=f"{server.host}:{server.port}",
+        **extra,
+    )
+    return CosS3Client(config, retry=1)
+
+
+def new_bucket_name(prefix: str = "t") -> str:
+    return f"{prefix}{secrets.token_hex(5)}-{DEFAULT_APPID}"
+
+
+def cos_error(excinfo: pytest.ExceptionInfo[CosServiceError]) -> tuple[int, str, str]:
+    error = excinfo.value
+    return error.get_status_code(), error.get_error_code(), error.get_error_msg()
+
+
+@pytest.fixture
+def root(localcloud: RunningServer) -> CosS3Client:
+    return cos_client(localcloud)
+
+
+@pytest.fixture
+def bucket(root: CosS3Client) -> Iterator[str]:
+    """A fresh bucket in ap-guangzhou, owned by the root account."""
+    name = new_bucket_name()
+    root.create_bucket(Bucket=name)
+    yield name
+
+
+@pytest.fixture
+def issue(localcloud: RunningServer) -> Callable[..., IssuedCredentials]:
+    """Temporary credentials straight from localcloud's credential store (the STS tests cover the STS path)."""
+
+    def issue(*policies: dict[str, Any], name: str = "alice", duration: int = 1800) -> IssuedCredentials:
+        return localcloud.app.credentials.issue(name=name, policies=list(policies), duration=duration)
+
+    return issue
+
+
+@pytest.fixture
+def temporary_client(localcloud: RunningServer) -> Callable[[IssuedCredentials], CosS3Client]:
+    def make(creds: IssuedCredentials, **extra: Any) -> CosS3Client:
+        return cos_client(localcloud, creds.secret_id, creds.secret_key, creds.token, **extra)
+
+    return make
+
+
+def resource(bucket: str, key: str = "", region: str = REGION) -> str:
+    return f"qcs::cos:{region}:uid/{DEFAULT_APPID}:{bucket}/{key}"
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"version": "2.0", "statement": list(statements)}
+
+
+def allow(actions: list[str], resources: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"effect": "allow", "action": actions, "resource": resources}
+    if condition:
+        statement["condition"] = condition
+    return statement
+
+
+def deny(actions: list[str], resources: list[str]) -> dict[str, Any]:
+    return {"effect": "deny", "action": actions, "resource": resources}
