@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 
 from localcloud.app import LocalCloud
 from localcloud.config import Config
@@ -36,8 +38,33 @@ class RunningServer:
         self._server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
+class _ExactHeaderTask(WSGITask):  # type: ignore[misc]
+    """waitress writes header names Capitalized-Like-This; COS sends `ETag` and `x-cos-request-id`, and
+    cos-python-sdk-v5 copies response headers into a plain dict (`response["ETag"]`), so keep the app's spelling."""
+
+    def build_response_header(self) -> bytes:
+        spelling = {"-".join(p.capitalize() for p in name.split("-")): name for name, _ in self.response_headers}
+        lines = super().build_response_header().split(b"\r\n")
+        for index, line in enumerate(lines[1:], start=1):
+            name, sep, rest = line.partition(b":")
+            original = spelling.get(name.decode("latin-1")) if sep else None
+            if original is not None:
+                lines[index] = original.encode("latin-1") + sep + rest
+        return b"\r\n".join(lines)
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    task_class = _ExactHeaderTask
+
+
 def _create(app: LocalCloud, host: str, port: int) -> object:
     # Large bodies stream through waitress' spooled buffers to our handlers; they are never held whole in memory.
+    server = _create_server(app, host, port)
+    server.channel_class = _Channel  # type: ignore[attr-defined]
+    return server
+
+
+def _create_server(app: LocalCloud, host: str, port: int) -> object:
     return create_server(
         app,
         host=host,
