@@ -85,7 +85,7 @@ class Statement:
         data: dict[str, Any] = {"effect": self.effect, "action": list(self.actions), "resource": list(self.resources)}
         if self.conditions:
             block: dict[str, dict[str, Any]] = {}
-            for condition in self.conditions:
+            for condition in _merge_conditions(self.conditions):
                 values: list[Any] = [_value_to_json(condition.operator, value) for value in condition.values]
                 block.setdefault(condition.operator, {})[condition.key] = values[0] if len(values) == 1 else values
             data["condition"] = block
@@ -103,6 +103,74 @@ class Policy:
     def to_json(self) -> str:
         """Compact JSON with a stable key order: equal policies give equal strings (the signer caches on it)."""
         return json.dumps(self.to_dict(), separators=(",", ":"))
+
+
+def _merge_conditions(conditions: Sequence[Condition]) -> list[Condition]:
+    """One condition per (operator, key), as JSON can hold only one, meaning exactly what all of them meant together.
+
+    A statement built in code (the signer adds its limits to an admin's conditions) may hold two conditions on the same
+    operator and key; both must hold. Writing only one of them would silently widen the policy, so they are combined
+    exactly, or a PolicyError says why they cannot be.
+    """
+    merged: dict[tuple[str, str], Condition] = {}
+    for condition in conditions:
+        slot = (condition.operator, condition.key)
+        previous = merged.get(slot)
+        merged[slot] = condition if previous is None else _merge_pair(previous, condition)
+    return list(merged.values())
+
+
+def _merge_pair(first: Condition, second: Condition) -> Condition:
+    operator, key = first.operator, first.key
+    if set(first.values) == set(second.values):
+        return first
+    values: tuple[str, ...] | None = None
+    if operator == "numeric_less_than_equal":
+        # x <= any(A) and x <= any(B)  <=>  x <= min(max(A), max(B))
+        values = (min(max(first.values, key=_sort_number), max(second.values, key=_sort_number), key=_sort_number),)
+    elif operator == "numeric_greater_than_equal":
+        values = (max(min(first.values, key=_sort_number), min(second.values, key=_sort_number), key=_sort_number),)
+    elif operator in ("numeric_equal", "string_equal"):
+        canonical = _number if operator == "numeric_equal" else str
+        others = {canonical(value) for value in second.values}
+        common = tuple(value for value in first.values if canonical(value) in others)
+        values = common if common else None
+    elif operator == "ip_not_equal":
+        values = first.values + tuple(v for v in second.values if v not in first.values)
+    elif operator == "ip_equal":
+        inside_both = _intersect_networks(first.values, second.values)
+        values = inside_both if inside_both else None
+    if values is None:
+        raise PolicyError(
+            f"cannot combine two {operator!r} conditions on {key!r} ({list(first.values)} and {list(second.values)})",
+            field="condition",
+        )
+    return Condition(operator, key, values)
+
+
+def _sort_number(value: str) -> Decimal:
+    number = _number(value)
+    return number if number is not None else Decimal(0)
+
+
+def _intersect_networks(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
+    """The networks inside both lists: two CIDR networks are either disjoint or one holds the other."""
+    result: list[str] = []
+    for a in first:
+        net_a = ipaddress.ip_network(a, strict=False)
+        for b in second:
+            net_b = ipaddress.ip_network(b, strict=False)
+            if net_a.version != net_b.version:
+                continue
+            if net_a.subnet_of(net_b):  # type: ignore[arg-type]
+                inner = a
+            elif net_b.subnet_of(net_a):  # type: ignore[arg-type]
+                inner = b
+            else:
+                continue
+            if inner not in result:
+                result.append(inner)
+    return tuple(result)
 
 
 def _value_to_json(operator: str, value: str) -> Any:
@@ -130,11 +198,42 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _show(value: Any) -> str:
+    """A value as an error message quotes it: strings in quotes, other JSON values with their type ("number 5")."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "null"
+    try:
+        text = json.dumps(value, default=str)
+    except ValueError:
+        text = repr(value)
+    return f"{_type_name(value)} {text}"
+
+
+class _DuplicateField(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys; in a policy that hides a mistake ("effect" twice), so refuse."""
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise _DuplicateField(name)
+        result[name] = value
+    return result
+
+
 def parse_policy(data: str | bytes | Mapping[str, Any]) -> Policy:
     """Parse a CAM policy from JSON text or a decoded mapping; PolicyError says exactly what is wrong and where."""
     if isinstance(data, (str, bytes)):
         try:
-            decoded = json.loads(data)
+            decoded = json.loads(data, object_pairs_hook=_no_duplicates)
+        except _DuplicateField as exc:
+            raise PolicyError(f"field {exc.name!r} appears twice in one object") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise PolicyError(f"policy is not valid JSON: {exc}") from None
     else:
@@ -146,7 +245,7 @@ def parse_policy(data: str | bytes | Mapping[str, Any]) -> Policy:
             raise PolicyError(f"unknown field {name!r} (allowed: {', '.join(POLICY_FIELDS)})")
     version = decoded.get("version", VERSION)
     if version != VERSION:
-        raise PolicyError(f"must be {VERSION!r}, got {version!r}", field="version")
+        raise PolicyError(f"must be {VERSION!r}, got {_show(version)}", field="version")
     if "statement" not in decoded:
         raise PolicyError("is required", field="statement")
     raw_statements = decoded["statement"]
@@ -169,7 +268,7 @@ def _parse_statement(index: int, raw: Any) -> Statement:
             raise PolicyError("is required", statement=index, field=name)
     effect = raw["effect"]
     if not isinstance(effect, str) or effect.lower() not in EFFECTS:
-        raise PolicyError(f"must be 'allow' or 'deny', got {effect!r}", statement=index, field="effect")
+        raise PolicyError(f"must be 'allow' or 'deny', got {_show(effect)}", statement=index, field="effect")
     actions = _string_list(index, "action", raw["action"])
     for action in actions:
         if action != "*" and not ACTION_RE.fullmatch(action):
@@ -200,7 +299,7 @@ def _string_list(index: int, name: str, value: Any) -> tuple[str, ...]:
         raise PolicyError("must not be an empty list", statement=index, field=name)
     for item in value:
         if not isinstance(item, str):
-            raise PolicyError(f"entries must be strings, got {_type_name(item)} {item!r}", statement=index, field=name)
+            raise PolicyError(f"entries must be strings, got {_show(item)}", statement=index, field=name)
         if not item:
             raise PolicyError("entries must not be empty strings", statement=index, field=name)
     return tuple(value)
@@ -239,13 +338,13 @@ def _parse_conditions(index: int, block: Any) -> tuple[Condition, ...]:
 def _condition_value(operator: str, where: str, value: Any, fail: Callable[[str], PolicyError]) -> str:
     if operator in NUMERIC_OPERATORS:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise fail(f"{where}: value must be a number, got {_type_name(value)} {value!r}")
+            raise fail(f"{where}: value must be a number, got {_show(value)}")
         number = _number(value)
         if number is None:
-            raise fail(f"{where}: value must be a number, got {value!r}")
+            raise fail(f"{where}: value must be a number, got {_show(value)}")
         return str(value).strip()
     if not isinstance(value, str):
-        raise fail(f"{where}: value must be a string, got {_type_name(value)} {value!r}")
+        raise fail(f"{where}: value must be a string, got {_show(value)}")
     if operator in IP_OPERATORS:
         try:
             ipaddress.ip_network(value, strict=False)
@@ -394,28 +493,30 @@ def evaluate(
     resources = (resource,) if isinstance(resource, str) else tuple(resource)
     context = context or RequestContext()
     missing: list[str] = []
-    applies: dict[str, int | None] = {"allow": None, "deny": None}
+    applies: dict[str, tuple[int, str]] = {}
     for index, statement in enumerate(policy.statements):
         if not any(action_matches(pattern, action) for pattern in statement.actions):
             continue
-        if not any(glob_match(pattern, value) for pattern in statement.resources for value in resources):
+        matched = next((v for v in resources if any(glob_match(p, v) for p in statement.resources)), None)
+        if matched is None:
             continue
         holds, needed = _conditions_hold(statement, context)
         missing.extend(key for key in needed if key not in missing)
-        if holds and applies[statement.effect] is None:
-            applies[statement.effect] = index
+        if holds and statement.effect not in applies:
+            applies[statement.effect] = (index, matched)
     missing_context = tuple(missing)
+    if "deny" in applies:
+        index, matched = applies["deny"]
+        reason = f"{action} on {matched} is explicitly denied by statement {index + 1}"
+        return Decision(False, index, "deny", reason, missing_context)
+    if "allow" in applies:
+        index, matched = applies["allow"]
+        reason = f"{action} on {matched} is allowed by statement {index + 1}"
+        return Decision(True, index, "allow", reason, missing_context)
     target = " or ".join(resources) if resources else "(no resource)"
-    deny, allow = applies["deny"], applies["allow"]
-    if deny is not None:
-        reason = f"{action} on {target} is explicitly denied by statement {deny + 1}"
-        return Decision(False, deny, "deny", reason, missing_context)
-    if allow is not None:
-        reason = f"{action} on {target} is allowed by statement {allow + 1}"
-        return Decision(True, allow, "allow", reason, missing_context)
     reason = f"no statement allows {action} on {target}"
     if missing_context:
-        reason += f" with the request context given (conditions need {', '.join(missing_context)})"
+        reason += f" with this request context (conditions need {', '.join(missing_context)})"
     return Decision(False, None, None, reason, missing_context)
 
 
@@ -440,9 +541,12 @@ def evaluate_all(
     explicit = [i for i in refusals if decisions[i].effect == "deny"]
     chosen = explicit[0] if explicit else refusals[0] if refusals else 0
     decision = decisions[chosen]
-    reason = decision.reason if len(policies) == 1 else f"policy {chosen + 1}: {decision.reason}"
-    if decision.allowed and len(policies) > 1:
-        reason = f"{action} is allowed by all {len(policies)} policies"
+    if len(policies) == 1:
+        reason = decision.reason
+    elif decision.allowed:
+        reason = "every policy allows it: " + "; ".join(f"policy {i + 1}: {d.reason}" for i, d in enumerate(decisions))
+    else:
+        reason = f"policy {chosen + 1}: {decision.reason}"
     return Decision(decision.allowed, decision.statement, decision.effect, reason, tuple(missing), chosen)
 
 
@@ -457,7 +561,9 @@ def substitute(template: str | Mapping[str, Any], variables: Mapping[str, str]) 
     """
     if isinstance(template, str):
         try:
-            decoded = json.loads(template)
+            decoded = json.loads(template, object_pairs_hook=_no_duplicates)
+        except _DuplicateField as exc:
+            raise PolicyError(f"field {exc.name!r} appears twice in one object") from None
         except ValueError as exc:
             raise PolicyError(f"policy template is not valid JSON: {exc}") from None
     else:
