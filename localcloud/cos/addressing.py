@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from localcloud.cos.errors import CosError
 
 VIRTUAL_HOST = re.compile(
-    r"^(?P<bucket>[a-z0-9-]+-[0-9]+)\.cos(?:-internal)?\.(?P<region>[a-z0-9-]+)"
+    r"^(?P<bucket>[^./]+)\.cos(?:-internal)?\.(?P<region>[a-z0-9-]+)"
     r"\.(?:myqcloud\.com|tencentcos\.cn|localhost)\.?$"
 )
 REGION_HOST = re.compile(r"^cos(?:-internal)?\.(?P<region>[a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn|localhost)$")

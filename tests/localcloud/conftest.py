@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
-from collections.abc import Callable, Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -57,11 +60,11 @@ def root(localcloud: RunningServer) -> CosS3Client:
 
 
 @pytest.fixture
-def bucket(root: CosS3Client) -> Iterator[str]:
+def bucket(root: CosS3Client) -> str:
     """A fresh bucket in ap-guangzhou, owned by the root account."""
     name = new_bucket_name()
     root.create_bucket(Bucket=name)
-    yield name
+    return name
 
 
 @pytest.fixture
@@ -99,3 +102,16 @@ def allow(actions: list[str], resources: list[str], condition: dict[str, Any] | 
 
 def deny(actions: list[str], resources: list[str]) -> dict[str, Any]:
     return {"effect": "deny", "action": actions, "resource": resources}
+
+
+def md5_hex(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def md5_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+
+
+def parse_xml(data: bytes) -> ET.Element:
+    """An answer from the localcloud under test (trusted)."""
+    return ET.fromstring(data)  # noqa: S314

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import xml.etree.ElementTree as ET
 
 import pytest
 import requests
@@ -14,7 +12,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.localcloud.conftest import REGION, cos_error
+from tests.localcloud.conftest import REGION, cos_error, md5_b64, md5_hex, parse_xml
 
 AWKWARD_KEYS = [
     "with space.txt",
@@ -40,7 +38,7 @@ def test_it_puts_and_gets_an_object_with_its_type_and_metadata(root: CosS3Client
     put = root.put_object(
         Bucket=bucket, Key="docs/hello.txt", Body=body, ContentType="text/plain", Metadata={"x-cos-meta-owner": "alice"}
     )
-    assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert put["ETag"] == f'"{md5_hex(body)}"'
 
     got = root.get_object(Bucket=bucket, Key="docs/hello.txt")
     assert got["Body"].get_raw_stream().read() == body
@@ -114,11 +112,11 @@ def test_it_applies_response_header_overrides(root: CosS3Client, bucket: str) ->
 
 def test_it_checks_content_md5(root: CosS3Client, bucket: str) -> None:
     body = b"checked body"
-    good = base64.b64encode(hashlib.md5(body).digest()).decode()
+    good = md5_b64(body)
     root.put_object(Bucket=bucket, Key="checked.txt", Body=body, ContentMD5=good)
     assert body_of(root, bucket, "checked.txt") == body
 
-    wrong = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
+    wrong = md5_b64(b"something else")
     with pytest.raises(CosServiceError) as excinfo:
         root.put_object(Bucket=bucket, Key="bad.txt", Body=body, ContentMD5=wrong)
     assert cos_error(excinfo)[:2] == (400, "BadDigest")
@@ -159,7 +157,7 @@ def test_it_answers_errors_as_cos_xml_with_a_request_id(localcloud: RunningServe
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/xml"
     assert response.headers["x-cos-request-id"]
-    error = ET.fromstring(response.content)
+    error = parse_xml(response.content)
     fields = {child.tag: child.text for child in error}
     assert error.tag == "Error"
     assert fields["Code"] == "NoSuchKey"
@@ -191,7 +189,7 @@ def test_it_never_answers_bad_input_with_a_server_error(localcloud: RunningServe
             )
         response = requests.request(method, base + path, headers=signed, timeout=10)
         assert response.status_code == status, (method, path, response.text)
-        assert ET.fromstring(response.content).findtext("Code") == code, (method, path)
+        assert parse_xml(response.content).findtext("Code") == code, (method, path)
 
 
 def test_it_serves_path_style_and_localhost_virtual_hosts(
@@ -223,5 +221,5 @@ def test_it_serves_path_style_and_localhost_virtual_hosts(
 def test_it_streams_a_large_object_intact(root: CosS3Client, bucket: str) -> None:
     body = (hashlib.sha256(b"seed").digest() * 32768)[: 3 * 1024 * 1024 + 17]
     put = root.put_object(Bucket=bucket, Key="large.bin", Body=body)
-    assert put["ETag"].strip('"') == hashlib.md5(body).hexdigest()
+    assert put["ETag"].strip('"') == md5_hex(body)
     assert body_of(root, bucket, "large.bin") == body
