@@ -8,7 +8,9 @@ and localcloud enforces it on every request made with temporary or sub-account k
       "condition": {"numeric_less_than_equal": {"cos:content-length": 5242880}}}]}
 
 Evaluation: a matching deny whose conditions hold wins, then a matching allow whose conditions hold; otherwise the
-request is implicitly denied. Human-readable text counts statements from 1 ("statement 2"); the `statement` attributes
+request is implicitly denied. A condition whose key the request context lacks does not hold, so neither an allow nor
+a deny carrying it applies (localcloud always supplies the context it knows); the key is listed in
+`Decision.missing_context` so the policy simulator can ask for it. Human-readable text counts statements from 1 ("statement 2"); the `statement` attributes
 of PolicyError and Decision are 0-based indexes.
 """
 
@@ -46,7 +48,7 @@ KEY_OPERATORS: dict[str, tuple[str, ...]] = {
 ACTION_RE = re.compile(r"name/(cos|sts):[A-Za-z*]+")
 RESOURCE_PREFIX = "qcs::"
 VARIABLES = ("username", "user_id", "appid")
-VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
+VARIABLE_RE = re.compile(r"\$\{([^}]*)\}|\$\{")  # the bare "${" catches an unterminated variable
 
 
 class PolicyError(ValueError):
@@ -69,6 +71,11 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Condition:
+    """`operator` on `key` holds when the request matches any of `values` (ip_not_equal: lies outside all of them).
+
+    Several conditions in one statement must all hold.
+    """
+
     operator: str
     key: str
     values: tuple[str, ...]
@@ -570,22 +577,25 @@ def substitute(template: str | Mapping[str, Any], variables: Mapping[str, str]) 
         decoded = template
     if not isinstance(decoded, Mapping):
         raise PolicyError(f"policy template must be a JSON object, got {_type_name(decoded)}")
-    for name, value in variables.items():
+    for name in variables:
         if name not in VARIABLES:
             raise PolicyError(f"unknown variable ${{{name}}} (known: {_known_variables()})")
-        if not isinstance(value, str) or not value:
-            raise PolicyError(f"value of ${{{name}}} must be a non-empty string")
-        if "*" in value:
-            raise PolicyError(f"value of ${{{name}}} must not contain '*', got {value!r}")
 
     def fill(text: str) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
+            if name is None:
+                raise PolicyError(f"unterminated variable in {text!r} (write ${{name}})")
             if name not in VARIABLES:
                 raise PolicyError(f"unknown variable ${{{name}}} (known: {_known_variables()})")
             if name not in variables:
                 raise PolicyError(f"no value given for ${{{name}}}")
-            return variables[name]
+            value = variables[name]
+            if not isinstance(value, str) or not value:
+                raise PolicyError(f"value of ${{{name}}} must be a non-empty string")
+            if "*" in value:
+                raise PolicyError(f"value of ${{{name}}} must not contain '*', got {value!r}")
+            return value
 
         return VARIABLE_RE.sub(replace, text)
 

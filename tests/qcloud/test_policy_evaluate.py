@@ -285,6 +285,12 @@ def test_it_inserts_values_literally() -> None:
     assert filled["statement"][0]["resource"] == 'qcs::cos:x:uid/1:b-1/o"brien\\${appid}/*'
 
 
+def test_it_checks_only_the_values_it_uses() -> None:
+    template = {"statement": [allow("*", "qcs::cos:x:uid/${appid}:b-${appid}/*")]}
+    filled = substitute(template, {"appid": "1250000000", "username": "odd*name"})
+    assert filled["statement"][0]["resource"] == "qcs::cos:x:uid/1250000000:b-1250000000/*"
+
+
 def test_it_leaves_templates_without_variables_unchanged() -> None:
     assert substitute(SESSION_ALICE, {}) == SESSION_ALICE
     assert substitute({"statement": [allow("*", "*")], "version": "2.0"}, VARIABLES)["version"] == "2.0"
@@ -324,6 +330,11 @@ def test_it_leaves_templates_without_variables_unchanged() -> None:
             "value of ${username} must be a non-empty string",
         ),
         ({"statement": []}, {"uid": "7"}, "unknown variable ${uid} (known: ${username}, ${user_id}, ${appid})"),
+        (
+            {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username/*")]},
+            VARIABLES,
+            "unterminated variable in 'qcs::cos:x:uid/1:b-1/${username/*' (write ${name})",
+        ),
         (
             "{not json",
             VARIABLES,
