@@ -10,8 +10,10 @@ and localcloud enforces it on every request made with temporary or sub-account k
 Evaluation: a matching deny whose conditions hold wins, then a matching allow whose conditions hold; otherwise the
 request is implicitly denied. A condition whose key the request context lacks does not hold, so neither an allow nor
 a deny carrying it applies (localcloud always supplies the context it knows); the key is listed in
-`Decision.missing_context` so the policy simulator can ask for it. Human-readable text counts statements from 1 ("statement 2"); the `statement` attributes
-of PolicyError and Decision are 0-based indexes.
+`Decision.missing_context` so the policy simulator can ask for it.
+
+Human-readable text counts statements from 1 ("statement 2"); the `statement` attributes of PolicyError and Decision
+are 0-based indexes.
 """
 
 from __future__ import annotations
