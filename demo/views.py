@@ -1,0 +1,465 @@
+"""The demo's pages: regions, buckets, objects with the upload panel, downloads, deletes and "My access".
+
+Every COS call goes through demo.cos with the signed-in user's temporary credentials (demo.access.access_for);
+the bytes of uploads never pass through here: the browser sends them to COS with credentials from /sts.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from knox.models import AuthToken
+
+from demo import cos
+from demo.access import UserAccess, access_for, bucket_for_user
+from demo.forms import CreateBucketForm
+from qcloud.buckets import full_bucket_name
+from qcloud.operations import action_for, resources_for
+from qcloud.regions import REGIONS, is_region, region_name
+from signer import services
+from signer.errors import SignerError
+from signer.selectors import policies_for_user
+
+PAGE_SIZE = 50
+DOWNLOAD_EXPIRES = 300  # seconds a presigned download link stays valid
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"})
+ERROR_HINTS = {
+    "InvalidBucketName": "COS refused the name. Bucket names use lowercase letters, digits and '-', 1-50 characters.",
+    "BucketAlreadyExists": "A bucket with this name already exists. Bucket names are unique within the account: "
+    "pick another name.",
+}
+
+
+# --- errors --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Denied:
+    """What to tell a user when COS says AccessDenied: the permission their policy lacks, and where."""
+
+    operation: str
+    resource: str
+
+    @property
+    def action(self) -> str:
+        return action_for(self.operation)
+
+
+def denied_page(request: HttpRequest, denied: Denied, message: str = "") -> HttpResponse:
+    context = {"denied": denied, "message": message}
+    return render(request, "demo/denied.html", context, status=403)
+
+
+def signer_error_page(request: HttpRequest, exc: SignerError) -> HttpResponse:
+    return render(request, "demo/unavailable.html", {"error": exc, "code": exc.code_desc}, status=exc.status)
+
+
+def cos_error_page(request: HttpRequest, exc: cos.CosError, denied: Denied) -> HttpResponse:
+    if exc.code == "AccessDenied":
+        return denied_page(request, denied, exc.message)
+    if exc.status == 404:
+        raise Http404(exc.message)
+    status = 503 if exc.status == 0 else 502
+    return render(request, "demo/unavailable.html", {"error": exc, "code": exc.code}, status=status)
+
+
+def demo_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required, never cached (pages carry presigned links), and signer failures shown as a page."""
+
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except SignerError as exc:
+            return signer_error_page(request, exc)
+
+    return wrapper
+
+
+def portal_origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def resource_of(access: UserAccess, operation: str, *, region: str, bucket: str | None, key: str = "") -> str:
+    resources = resources_for(operation, region=region, appid=access.appid, bucket=bucket, key=key, prefix=key)
+    return resources[-1]
+
+
+# --- regions and buckets -------------------------------------------------------------------------------------------
+
+
+@demo_view
+def regions(request: HttpRequest) -> HttpResponse:
+    access = access_for(request)
+    counts: Counter[str] = Counter()
+    error: cos.CosError | None = None
+    try:
+        for bucket in cos.list_buckets(access.keys):
+            if access.sees_bucket(region=bucket.region, bucket=bucket.name):
+                counts[bucket.region] += 1
+    except cos.CosError as exc:
+        error = exc
+    rows = [{"code": code, "name": name, "count": counts.get(code, 0)} for code, name in REGIONS.items()]
+    context = {"rows": rows, "error": error, "total": sum(counts.values())}
+    return render(request, "demo/regions.html", context, status=403 if error and error.code == "AccessDenied" else 200)
+
+
+@demo_view
+@require_http_methods(["GET", "POST"])
+def buckets(request: HttpRequest, region: str) -> HttpResponse:
+    if not is_region(region):
+        raise Http404("No such region")
+    access = access_for(request)
+    form = CreateBucketForm(request.POST or None)
+    create_denied: Denied | None = None
+    if request.method == "POST" and form.is_valid():
+        full_name = full_bucket_name(form.cleaned_data["name"], access.appid)
+        try:
+            cos.create_bucket(access.keys, region=region, bucket=full_name, cors_origins=[portal_origin(request)])
+        except cos.CosError as exc:
+            if exc.code == "AccessDenied":
+                operation = "PutBucketCORS" if "cors" in exc.message.lower() else "PutBucket"
+                create_denied = Denied(operation, resource_of(access, operation, region=region, bucket=full_name))
+                form.add_error(None, f"Your access policy does not allow {create_denied.action} on this bucket.")
+            elif exc.code in ERROR_HINTS:
+                form.add_error("name", ERROR_HINTS[exc.code])
+            else:
+                form.add_error(None, f"COS refused to create the bucket: {exc.code}: {exc.message}")
+        else:
+            messages.success(request, f"Bucket {full_name} created in {region_name(region)}.")
+            return redirect("demo:objects", region=region, bucket=full_name)
+
+    listing_error: cos.CosError | None = None
+    rows: list[cos.BucketInfo] = []
+    try:
+        rows = [
+            b for b in cos.list_buckets(access.keys, region=region) if access.sees_bucket(region=region, bucket=b.name)
+        ]
+    except cos.CosError as exc:
+        listing_error = exc
+    context = {
+        "region": region,
+        "region_name": region_name(region),
+        "buckets": rows,
+        "listing_error": listing_error,
+        "form": form,
+        "appid": access.appid,
+        "can_create": access.can("PutBucket", region=region, bucket=f"new-{access.appid}").allowed,
+        "create_denied": create_denied,
+    }
+    status = 400 if form.errors else 200
+    if create_denied is not None:
+        status = 403
+    return render(request, "demo/buckets.html", context, status=status)
+
+
+# --- objects -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    prefix: str
+
+
+def breadcrumbs(bucket: str, prefix: str, root: str) -> list[Crumb]:
+    crumbs = [Crumb(bucket, root)]
+    path = root
+    for part in prefix[len(root) :].split("/"):
+        if not part:
+            continue
+        path = f"{path}{part}/"
+        crumbs.append(Crumb(part, path))
+    return crumbs
+
+
+def is_image(key: str) -> bool:
+    return posixpath.splitext(key.lower())[1] in IMAGE_EXTENSIONS
+
+
+def objects_url(region: str, bucket: str, **query: str) -> str:
+    url = reverse("demo:objects", kwargs={"region": region, "bucket": bucket})
+    query = {k: v for k, v in query.items() if v}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def cos_domain() -> str | None:
+    """What cos-js-sdk-v5 uses as `Domain`: path style to localcloud in local mode, the SDK default otherwise."""
+    if settings.LOCAL_MODE:
+        return f"{settings.LOCALCLOUD_PUBLIC_URL.rstrip('/')}/cos/{{Region}}/{{Bucket}}"
+    return None
+
+
+@demo_view
+def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
+    access, ref = bucket_for_user(request, region, bucket)
+    root = access.list_root(region=region, bucket=bucket)
+    upload_prefix = access.upload_prefix(region=region, bucket=bucket)
+    prefix = request.GET.get("prefix") or root or ""
+    marker = request.GET.get("marker", "")
+    denied = Denied("GetBucket", resource_of(access, "GetBucket", region=region, bucket=bucket, key=prefix))
+    if root is None and not request.GET.get("prefix"):
+        return denied_page(request, denied, "Your policy lets you see this bucket but not list what is in it.")
+    try:
+        page = cos.list_objects(
+            access.keys, region=region, bucket=bucket, prefix=prefix, marker=marker, max_keys=PAGE_SIZE
+        )
+    except cos.CosError as exc:
+        return cos_error_page(request, exc, denied)
+    crumb_root = root if root is not None and prefix.startswith(root) else ""
+
+    can_read = bool(access.allowed_prefixes("GetObject", region=region, bucket=bucket))
+    rows = []
+    for item in page.objects:
+        readable = can_read and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
+        link = None
+        if readable:
+            link = cos.presign_get(access.keys, region=region, bucket=bucket, key=item.key, expires=DOWNLOAD_EXPIRES)
+        rows.append(
+            {
+                "object": item,
+                "download": link,
+                "thumbnail": link if link and is_image(item.key) else None,
+                "can_delete": access.can("DeleteObject", region=region, bucket=bucket, key=item.key).allowed,
+                "delete_url": reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
+                + "?"
+                + urlencode({"key": item.key}),
+            }
+        )
+    folders = [
+        {"name": f[len(prefix) :].rstrip("/"), "url": objects_url(region, bucket, prefix=f)} for f in page.folders
+    ]
+    target = prefix if upload_prefix is not None and prefix.startswith(upload_prefix) else upload_prefix
+    limits = access.upload_limits()
+    upload_config = {
+        "bucket": bucket,
+        "region": region,
+        "prefix": target,
+        "stsUrl": reverse("signer:sts"),
+        "domain": cos_domain(),
+        "protocol": "http:" if settings.LOCAL_MODE and settings.LOCALCLOUD_PUBLIC_URL.startswith("http:") else "https:",
+        "listUrl": request.get_full_path(),
+        **limits.to_dict(),
+    }
+    context = {
+        "ref": ref,
+        "region": region,
+        "region_name": region_name(region),
+        "bucket": bucket,
+        "prefix": prefix,
+        "root": root,
+        "crumbs": breadcrumbs(bucket, prefix, crumb_root),
+        "folders": folders,
+        "rows": rows,
+        "page": page,
+        "marker": marker,
+        "next_url": objects_url(region, bucket, prefix=prefix, marker=page.next_marker) if page.is_truncated else None,
+        "first_url": objects_url(region, bucket, prefix=prefix) if marker else None,
+        "upload_prefix": target,
+        "upload_config": upload_config,
+        "limits": limits,
+        "download_minutes": DOWNLOAD_EXPIRES // 60,
+    }
+    return render(request, "demo/objects.html", context)
+
+
+@demo_view
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
+    """GET asks for confirmation; POST (with CSRF) deletes. COS decides whether the policy allows it."""
+    access, ref = bucket_for_user(request, region, bucket)
+    key = (request.POST if request.method == "POST" else request.GET).get("key", "")
+    if not key or key.endswith("/"):
+        raise Http404("No such object")
+    folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+    back = objects_url(region, bucket, prefix=folder)
+    denied = Denied("DeleteObject", resource_of(access, "DeleteObject", region=region, bucket=bucket, key=key))
+    if not access.can("DeleteObject", region=region, bucket=bucket, key=key).allowed:
+        return denied_page(request, denied)
+    if request.method == "POST":
+        try:
+            cos.delete_object(access.keys, region=region, bucket=bucket, key=key)
+        except cos.CosError as exc:
+            return cos_error_page(request, exc, denied)
+        messages.success(request, f"Deleted {key}.")
+        return HttpResponseRedirect(back)
+    context = {"ref": ref, "region": region, "bucket": bucket, "key": key, "back": back}
+    return render(request, "demo/delete.html", context)
+
+
+# --- my access -----------------------------------------------------------------------------------------------------
+
+
+OPERATION_WORDS = {
+    "GetService": "see the account's buckets",
+    "HeadBucket": "check that a bucket exists",
+    "GetBucket": "list files",
+    "ListMultipartUploads": "find unfinished uploads (to resume them)",
+    "PutObject": "upload files",
+    "PostObject": "upload files with a form",
+    "InitiateMultipartUpload": "start multipart uploads",
+    "UploadPart": "upload parts",
+    "ListParts": "list uploaded parts",
+    "CompleteMultipartUpload": "complete multipart uploads",
+    "AbortMultipartUpload": "cancel multipart uploads",
+    "GetObject": "download files",
+    "HeadObject": "read file details",
+    "DeleteObject": "delete files",
+    "PutBucket": "create buckets",
+    "DeleteBucket": "delete buckets",
+    "PutBucketCORS": "set CORS rules",
+    "GetBucketCORS": "read CORS rules",
+    "DeleteBucketCORS": "remove CORS rules",
+}
+CONDITION_WORDS = {
+    "numeric_less_than_equal": "at most",
+    "numeric_greater_than_equal": "at least",
+    "numeric_equal": "exactly",
+    "string_equal": "one of",
+    "string_like": "matching",
+    "ip_equal": "from",
+    "ip_not_equal": "not from",
+}
+
+
+def describe_actions(actions: tuple[str, ...]) -> str:
+    words = []
+    for action in actions:
+        if action in {"*", "name/cos:*"}:
+            words.append("do anything in COS")
+            continue
+        operation = action.split(":", 1)[-1]
+        words.append(OPERATION_WORDS.get(operation, operation))
+    return ", ".join(dict.fromkeys(words))
+
+
+def describe_resource(resource: str) -> str:
+    if resource == "*":
+        return "everything in the account"
+    parts = resource.split(":", 5)
+    if len(parts) != 6:
+        return resource
+    region, path = parts[3], parts[5]
+    bucket, slash, key = path.partition("/")
+    where = "any region" if region in {"", "*"} else region
+    bucket_words = "every bucket" if bucket == "*" else f"bucket {bucket}"
+    if not slash:
+        return f"{bucket_words} and everything in it ({where})"
+    if not key:
+        return f"{bucket_words} itself ({where})"
+    if key == "*":
+        return f"every file in {bucket_words} ({where})"
+    if key.endswith("*") and "*" not in key[:-1]:
+        return f"files under {key[:-1]} in {bucket_words} ({where})"
+    return f"{key} in {bucket_words} ({where})"
+
+
+def describe_condition(operator: str, key: str, values: tuple[str, ...]) -> str:
+    from signer.limits import format_size
+
+    if key == "cos:content-length":
+        shown = ", ".join(format_size(int(float(v))) for v in values)
+        return f"file size {CONDITION_WORDS.get(operator, operator)} {shown}"
+    if key == "cos:content-type":
+        return f"content type {CONDITION_WORDS.get(operator, operator)} {', '.join(values)}"
+    if key == "qcs:ip":
+        return f"only {CONDITION_WORDS.get(operator, operator)} {', '.join(values)}"
+    return f"{key} {operator} {', '.join(values)}"
+
+
+def describe_policy(policy: Any) -> list[dict[str, Any]]:
+    lines = []
+    for statement in policy.statements:
+        lines.append(
+            {
+                "effect": "Allows" if statement.effect == "allow" else "Denies",
+                "allow": statement.effect == "allow",
+                "actions": describe_actions(statement.actions),
+                "resources": [describe_resource(r) for r in statement.resources],
+                "conditions": [describe_condition(c.operator, c.key, c.values) for c in statement.conditions],
+                "raw_actions": statement.actions,
+            }
+        )
+    return lines
+
+
+def _access_context(request: HttpRequest) -> dict[str, Any]:
+    policies = []
+    for index, access_policy in enumerate(policies_for_user(request.user)):
+        try:
+            rendered = access_policy.render(request.user)
+            statements = describe_policy(rendered)
+            problem = ""
+        except ValueError as exc:
+            statements, problem = [], str(exc)
+        policies.append(
+            {
+                "name": access_policy.name,
+                "description": access_policy.description,
+                "default": index == 0,
+                "duration_minutes": access_policy.duration // 60,
+                "account": access_policy.account.name,
+                "appid": access_policy.account.appid,
+                "region": access_policy.account.default_region,
+                "limits": access_policy.limits().describe(),
+                "statements": statements,
+                "problem": problem,
+            }
+        )
+    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+    base = portal_origin(request)
+    return {
+        "policies": policies,
+        "tokens": tokens,
+        "base_url": base,
+        "sign_url": base + reverse("signer:sign"),
+        "sts_url": base + reverse("signer:sts"),
+        "token_ttl_hours": settings.SIGNER_TOKEN_TTL_HOURS,
+    }
+
+
+@demo_view
+def my_access(request: HttpRequest) -> HttpResponse:
+    return render(request, "demo/access.html", _access_context(request))
+
+
+@login_required
+@never_cache
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Create an API token and show it once: the page answers the POST directly, nothing stores the token."""
+    token, _expiry = services.token_create(user=request.user)
+    context = _access_context(request)
+    context["new_token"] = token
+    response = render(request, "demo/access.html", context, status=201)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@never_cache
+@require_POST
+def revoke_token(request: HttpRequest) -> HttpResponse:
+    token_key = request.POST.get("token_key", "")
+    token = AuthToken.objects.filter(user=request.user, token_key=token_key).first()
+    if token is None or not token_key:
+        raise Http404("No such token")
+    services.token_revoke(token=token)
+    messages.success(request, f"Token {token_key}… revoked: apps using it are refused from now on.")
+    return redirect("demo:access")
