@@ -33,7 +33,9 @@ def test_it_creates_lists_heads_and_deletes_buckets(root: CosS3Client) -> None:
 
     listed = root.list_buckets()["Buckets"]["Bucket"]
     mine = [b for b in (listed if isinstance(listed, list) else [listed]) if b["Name"] == name]
-    assert mine and mine[0]["Location"] == REGION and mine[0]["CreationDate"].endswith("Z")
+    assert len(mine) == 1
+    assert mine[0]["Location"] == REGION
+    assert mine[0]["CreationDate"].endswith("Z")
 
     head = root.head_bucket(Bucket=name)
     assert head["x-cos-bucket-region"] == REGION
