@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SignerConfig(AppConfig):
     name = "signer"
     verbose_name = "Signer"
+
+    def ready(self) -> None:
+        from signer import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,159 @@
+"""Admin: cloud accounts with write-only secrets and a connection test, policies with presets and a simulator,
+and the read-only audit of every credential delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+
+from qcloud import policy as cam
+from signer import services
+from signer.errors import SignerError
+from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm, pretty
+from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+
+sensitive = method_decorator(sensitive_post_parameters("secret_key", "secret_id"))
+
+
+@admin.register(CloudAccount)
+class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = CloudAccountForm
+    list_display = ["name", "appid", "masked_secret_id", "default_region", "uses_role", "is_active", "updated"]
+    list_filter = ["is_active", "default_region"]
+    search_fields = ["name", "appid"]
+    readonly_fields = ["created", "updated"]
+    actions = ["test_connection"]
+
+    @admin.display(description="SecretId")
+    def masked_secret_id(self, account: CloudAccount) -> str:
+        return account.masked_secret_id
+
+    @admin.display(description="AssumeRole", boolean=True)
+    def uses_role(self, account: CloudAccount) -> bool:
+        return bool(account.role_arn)
+
+    @sensitive
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().changeform_view(request, *args, **kwargs)
+
+    @admin.action(description="Test connection (a real STS call)")
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[CloudAccount]) -> None:
+        for account in queryset:
+            result = services.account_test_connection(account=account)
+            if result.ok:
+                self.message_user(request, f"{account.name}: connection OK ({result.message}).", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, f"{account.name}: STS answered {result.code}: {result.message}", messages.ERROR
+                )
+
+
+@admin.register(AccessPolicy)
+class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = AccessPolicyForm
+    list_display = ["name", "account", "duration", "priority", "updated"]
+    list_filter = ["account"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["users", "groups"]
+    change_list_template = "admin/signer/accesspolicy/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["name", "description", "account", "duration", "priority"]}),
+        ("Statements", {"fields": ["preset", "preset_bucket", "preset_region", "statements"]}),
+        ("Limits", {"fields": ["max_object_size", "allowed_content_types", "allowed_networks"]}),
+        ("Who gets it", {"fields": ["users", "groups"]}),
+    ]
+
+    def get_urls(self) -> list[URLPattern]:
+        simulate = path(
+            "simulate/", self.admin_site.admin_view(self.simulate_view), name="signer_accesspolicy_simulate"
+        )
+        return [simulate, *super().get_urls()]
+
+    def simulate_view(self, request: HttpRequest) -> HttpResponse:
+        """User + action + bucket/key (+ size, type, IP) -> allowed or denied, and the statement that decided."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = PolicySimulatorForm(request.GET or None)
+        result: dict[str, Any] | None = None
+        if form.is_valid():
+            data = form.cleaned_data
+            policy = data.get("policy")
+            try:
+                simulation = services.policy_simulate(
+                    user=data["user"],
+                    policy_name=policy.name if policy else None,
+                    action=data["action"],
+                    region=data["region"],
+                    bucket=data.get("bucket") or "",
+                    key=data.get("key") or "",
+                    context=form.context(),
+                )
+            except (SignerError, cam.PolicyError) as exc:
+                result = {"error": getattr(exc, "message", str(exc))}
+            else:
+                decision = simulation.decision
+                statement = (
+                    pretty(simulation.rendered.statements[decision.statement].to_dict())
+                    if decision.statement is not None
+                    else None
+                )
+                result = {
+                    "allowed": decision.allowed,
+                    "reason": decision.reason,
+                    "statement_number": decision.statement + 1 if decision.statement is not None else None,
+                    "statement": statement,
+                    "missing_context": [_context_label(key) for key in decision.missing_context],
+                    "policy": simulation.policy,
+                    "resources": simulation.resources,
+                    "rendered": pretty(simulation.rendered.to_dict()),
+                }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Policy simulator",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/signer/accesspolicy/simulate.html", context)
+
+
+def _context_label(key: str) -> str:
+    return {cam.CONTENT_LENGTH: "size", cam.CONTENT_TYPE: "content type", cam.CLIENT_IP: "client IP"}.get(key, key)
+
+
+@admin.register(IssuedCredential)
+class IssuedCredentialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "created",
+        "username",
+        "policy_name",
+        "tmp_secret_id",
+        "expired_time",
+        "served_from_cache",
+        "scoped",
+        "client_ip",
+    ]
+    list_filter = ["served_from_cache", "scoped", "policy_name", "account", "created"]
+    search_fields = ["username", "tmp_secret_id", "request_id", "client_ip", "user_agent", "scope_digest"]
+    date_hierarchy = "created"
+    list_select_related = ["account"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: IssuedCredential | None = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: IssuedCredential | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: IssuedCredential | None = None) -> bool:
+        return False

@@ -1,0 +1,214 @@
+"""Admin forms: write-only secrets, policy presets and validation, the policy simulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from qcloud import policy as cam
+from qcloud.operations import OPERATIONS
+from qcloud.regions import REGIONS
+from signer.limits import Limits, LimitsError
+from signer.models import AccessPolicy, CloudAccount
+from signer.presets import PRESETS, preset_statements
+
+REGION_CHOICES = [(code, f"{code} ({name})") for code, name in REGIONS.items()]
+STS_POLICY_LIMIT = 2048  # characters of the URL-encoded Policy parameter GetFederationToken accepts
+
+
+class PrettyJSONField(forms.JSONField):
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
+    """SecretId and SecretKey are write-only: never rendered back (the SecretId shows masked beside the field)."""
+
+    secret_id = forms.CharField(
+        label="SecretId",
+        required=False,
+        max_length=128,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    secret_key = forms.CharField(
+        label="SecretKey",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted; never shown again.",
+    )
+    default_region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")
+
+    class Meta:
+        model = CloudAccount
+        fields = ["name", "appid", "secret_id", "secret_key", "default_region", "role_arn", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["secret_id"] = ""
+        if self.instance.pk:
+            self.fields["secret_id"].help_text = f"Current: {self.instance.masked_secret_id}. Leave blank to keep it."
+            self.fields["secret_key"].help_text = "Stored encrypted; never shown. Leave blank to keep the current one."
+        else:
+            self.fields["secret_id"].required = True
+            self.fields["secret_key"].required = True
+
+    def clean_secret_id(self) -> str:
+        value: str = self.cleaned_data.get("secret_id", "").strip()
+        if not value and self.instance.pk:
+            return self.instance.secret_id
+        return value
+
+    def save(self, commit: bool = True) -> CloudAccount:
+        account: CloudAccount = super().save(commit=False)
+        if self.cleaned_data.get("secret_key"):
+            account.secret_key = self.cleaned_data["secret_key"]
+        if commit:
+            account.save()
+        return account
+
+
+def sample_variables(account: CloudAccount | None) -> dict[str, str]:
+    return {"username": "alice", "user_id": "1", "appid": account.appid if account else "1250000000"}
+
+
+class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    preset = forms.ChoiceField(
+        required=False,
+        choices=[("", "— keep the statements below —"), *((name, f"{name}: {text}") for name, text in PRESETS.items())],
+        help_text="Choosing a preset replaces the statements with it, for the bucket and region below.",
+    )
+    preset_bucket = forms.CharField(
+        label="Preset bucket", required=False, max_length=64, help_text='Full name, e.g. "demo-1250000000".'
+    )
+    preset_region = forms.ChoiceField(
+        label="Preset region", required=False, choices=[("*", "* (any region)"), *REGION_CHOICES], initial="*"
+    )
+    statements = PrettyJSONField(
+        widget=forms.Textarea(attrs={"rows": 18, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"}),
+        help_text="CAM statements (a list, or a whole policy document). Variables: ${username}, ${user_id}, ${appid}.",
+        required=False,
+    )
+
+    class Meta:
+        model = AccessPolicy
+        fields = [
+            "name",
+            "description",
+            "account",
+            "duration",
+            "priority",
+            "preset",
+            "preset_bucket",
+            "preset_region",
+            "statements",
+            "max_object_size",
+            "allowed_content_types",
+            "allowed_networks",
+            "users",
+            "groups",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        account: CloudAccount | None = cleaned.get("account")
+        preset = cleaned.get("preset")
+        if preset:
+            bucket = (cleaned.get("preset_bucket") or "").strip()
+            if not bucket:
+                self.add_error("preset_bucket", "A preset needs the bucket it is for.")
+                return cleaned
+            cleaned["statements"] = preset_statements(preset, bucket=bucket, region=cleaned.get("preset_region") or "*")
+        statements = cleaned.get("statements")
+        if isinstance(statements, dict) and "statement" in statements:
+            statements = statements["statement"]
+        if not statements:
+            self.add_error("statements", "A policy needs at least one statement (or choose a preset).")
+            return cleaned
+        cleaned["statements"] = statements
+        try:
+            limits = Limits.from_fields(
+                max_object_size=cleaned.get("max_object_size"),
+                allowed_content_types=cleaned.get("allowed_content_types") or "",
+                allowed_networks=cleaned.get("allowed_networks") or "",
+            )
+        except LimitsError as exc:
+            self.add_error(exc.field, exc.message)
+            return cleaned
+        from signer.limits import apply
+
+        try:
+            document = {"version": cam.VERSION, "statement": statements}
+            policy = apply(cam.parse_policy(cam.substitute(document, sample_variables(account))), limits)
+        except cam.PolicyError as exc:
+            self.add_error("statements", str(exc))
+            return cleaned
+        encoded = len(quote(policy.to_json()))
+        if encoded > STS_POLICY_LIMIT:
+            self.add_error(
+                "statements",
+                f"This policy is {encoded} characters once URL-encoded for alice; STS accepts at most "
+                f"{STS_POLICY_LIMIT}. Merge statements or use wildcards.",
+            )
+        duration = cleaned.get("duration")
+        if account is not None and duration is not None and duration > account.max_duration:
+            self.add_error(
+                "duration",
+                f"At most {account.max_duration} seconds for {'a role-based' if account.role_arn else 'this'} account.",
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> AccessPolicy:
+        instance: AccessPolicy = super().save(commit=False)
+        instance.statements = self.cleaned_data["statements"]
+        if commit:
+            instance.save()
+            self.save_m2m()
+        return instance
+
+
+SIMULATOR_ACTIONS = [f"name/cos:{operation}" for operation in OPERATIONS] + ["name/cos:PostObject"]
+
+
+class PolicySimulatorForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"))
+    policy = forms.ModelChoiceField(
+        queryset=AccessPolicy.objects.order_by("name"), required=False, help_text="Default: the user's default policy."
+    )
+    action = forms.ChoiceField(choices=[(a, a) for a in SIMULATOR_ACTIONS], initial="name/cos:PutObject")
+    region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")
+    bucket = forms.CharField(max_length=64, required=False, help_text='Full name, e.g. "demo-1250000000".')
+    key = forms.CharField(
+        label="Key or prefix", max_length=1024, required=False, help_text="The object key (or the listing prefix)."
+    )
+    content_length = forms.IntegerField(label="Size (bytes)", required=False, min_value=0)
+    content_type = forms.CharField(label="Content type", required=False, max_length=200)
+    ip = forms.GenericIPAddressField(label="Client IP", required=False)
+
+    def context(self) -> cam.RequestContext:
+        data = self.cleaned_data
+        return cam.RequestContext(
+            content_length=data.get("content_length"),
+            content_type=data.get("content_type") or None,
+            ip=data.get("ip") or None,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") != "name/cos:GetService" and not cleaned.get("bucket"):
+            self.add_error("bucket", "This action needs a bucket.")
+        return cleaned
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+__all__ = ["AccessPolicyForm", "CloudAccountForm", "PolicySimulatorForm", "ValidationError", "pretty"]

@@ -1,0 +1,129 @@
+"""A policy's upload limits (size, content types, client networks) turned into CAM conditions.
+
+Size and type apply to the requests that carry them: `cos:content-length` to PutObject, PostObject and every
+UploadPart and CompleteMultipartUpload (localcloud checks parts as they come and the total at completion);
+`cos:content-type` to PutObject, PostObject and InitiateMultipartUpload (where a multipart upload's type is set).
+Client networks (`qcs:ip`) apply to every request. Allow statements are split so that other actions in the same
+statement (GetObject, listing...) are not held to conditions they cannot meet; wildcard actions are expanded to the
+operations qcloud knows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from qcloud import policy as cam
+from qcloud.operations import OPERATIONS
+
+SIZE_ACTIONS = frozenset(
+    {"name/cos:PutObject", "name/cos:PostObject", "name/cos:UploadPart", "name/cos:CompleteMultipartUpload"}
+)
+TYPE_ACTIONS = frozenset({"name/cos:PutObject", "name/cos:PostObject", "name/cos:InitiateMultipartUpload"})
+KNOWN_ACTIONS = (*(f"name/cos:{operation}" for operation in OPERATIONS), "name/cos:PostObject")
+
+
+class LimitsError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.replace("\n", ",").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_object_size: int | None = None
+    content_types: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_fields(cls, *, max_object_size: int | None, allowed_content_types: str, allowed_networks: str) -> Limits:
+        types = _split(allowed_content_types or "")
+        for content_type in types:
+            if "/" not in content_type or " " in content_type:
+                raise LimitsError(
+                    "allowed_content_types", f"{content_type!r} is not a content type like image/png or image/*"
+                )
+        networks = _split(allowed_networks or "")
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise LimitsError(
+                    "allowed_networks", f"{network!r} is not an IP address or a CIDR network like 203.0.113.0/24"
+                ) from None
+        if max_object_size is not None and max_object_size < 1:
+            raise LimitsError("max_object_size", "the maximum object size must be at least 1 byte")
+        return cls(max_object_size=max_object_size, content_types=types, networks=networks)
+
+    def __bool__(self) -> bool:
+        return self.max_object_size is not None or bool(self.content_types) or bool(self.networks)
+
+    def conditions_for(self, action: str) -> tuple[cam.Condition, ...]:
+        conditions: list[cam.Condition] = []
+        if self.max_object_size is not None and action in SIZE_ACTIONS:
+            conditions.append(
+                cam.Condition("numeric_less_than_equal", cam.CONTENT_LENGTH, (str(self.max_object_size),))
+            )
+        if self.content_types and action in TYPE_ACTIONS:
+            operator = "string_like" if any("*" in t for t in self.content_types) else "string_equal"
+            conditions.append(cam.Condition(operator, cam.CONTENT_TYPE, self.content_types))
+        return tuple(conditions)
+
+    def describe(self) -> list[str]:
+        """The limits in plain words (the demo's "My access" page shows them)."""
+        lines = []
+        if self.max_object_size is not None:
+            lines.append(f"Uploads of at most {format_size(self.max_object_size)}")
+        if self.content_types:
+            lines.append(f"Only files of type {', '.join(self.content_types)}")
+        if self.networks:
+            lines.append(f"Only from the networks {', '.join(self.networks)}")
+        return lines
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size} bytes" if unit == "bytes" else f"{value:g} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def _expand(actions: tuple[str, ...]) -> tuple[str, ...]:
+    expanded: list[str] = []
+    for pattern in actions:
+        matches = [a for a in KNOWN_ACTIONS if cam.action_matches(pattern, a)] if "*" in pattern else [pattern]
+        expanded.extend(a for a in matches if a not in expanded)
+    return tuple(expanded)
+
+
+def apply(policy: cam.Policy, limits: Limits) -> cam.Policy:
+    if not limits:
+        return policy
+    network = (cam.Condition("ip_equal", cam.CLIENT_IP, limits.networks),) if limits.networks else ()
+    statements: list[cam.Statement] = []
+    for statement in policy.statements:
+        if statement.effect != "allow":
+            statements.append(statement)
+            continue
+        needs_split = limits.max_object_size is not None or limits.content_types
+        actions = _expand(statement.actions) if needs_split else statement.actions
+        groups: dict[tuple[cam.Condition, ...], list[str]] = {}
+        for action in actions:
+            groups.setdefault(limits.conditions_for(action), []).append(action)
+        for extra, grouped in groups.items():
+            statements.append(
+                cam.Statement(
+                    effect="allow",
+                    actions=tuple(grouped),
+                    resources=statement.resources,
+                    conditions=statement.conditions + extra + network,
+                )
+            )
+    return cam.Policy(statements=tuple(statements), version=policy.version)

@@ -1,0 +1,163 @@
+"""Cloud accounts (their secrets encrypted at rest), the policies users get, and the audit of every delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from qcloud import policy as cam
+from signer import crypto, limits
+
+ANONYMOUS_USERNAME = "anonymous"
+FEDERATION_MAX_DURATION = 7200
+ROLE_MAX_DURATION = 43200
+
+
+def mask(secret_id: str) -> str:
+    """What the admin shows of a SecretId: enough to recognise it, not enough to use it."""
+    if len(secret_id) <= 8:
+        return "*" * len(secret_id)
+    return f"{secret_id[:4]}{'*' * 8}{secret_id[-4:]}"
+
+
+class CloudAccount(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    appid = models.CharField(
+        "AppID", max_length=20, validators=[RegexValidator(r"^[0-9]{6,20}$", "An AppID is a number like 1250000000.")]
+    )
+    secret_id = models.CharField("SecretId", max_length=128)
+    # Fernet ciphertext of the SecretKey (settings.PORTAL_SECRETS_KEYS); the plaintext is never stored.
+    secret_key_encrypted = models.TextField(editable=False)
+    default_region = models.CharField(max_length=32, default="ap-guangzhou")
+    role_arn = models.CharField(
+        "role ARN",
+        max_length=256,
+        blank=True,
+        help_text="qcs::cam::uin/<uin>:roleName/<name>: credentials then come from AssumeRole, not "
+        "GetFederationToken, and the key only needs name/sts:AssumeRole.",
+        validators=[
+            RegexValidator(
+                r"^qcs::cam::uin/[0-9]+:role(Name)?/[\w+=,.@-]+$", "Expected qcs::cam::uin/<uin>:roleName/<name>."
+            )
+        ],
+    )
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret_key(self) -> str:
+        return crypto.decrypt(self.secret_key_encrypted)
+
+    @secret_key.setter
+    def secret_key(self, value: str) -> None:
+        self.secret_key_encrypted = crypto.encrypt(value)
+
+    @property
+    def masked_secret_id(self) -> str:
+        return mask(self.secret_id)
+
+    @property
+    def max_duration(self) -> int:
+        return ROLE_MAX_DURATION if self.role_arn else FEDERATION_MAX_DURATION
+
+
+class AccessPolicy(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="policies")
+    duration = models.PositiveIntegerField(
+        "duration (seconds)",
+        default=1800,
+        validators=[MinValueValidator(1), MaxValueValidator(ROLE_MAX_DURATION)],
+        help_text="How long issued credentials live: 1-7200 s (up to 43200 s for a role-based account).",
+    )
+    # CAM statements, with ${username}, ${user_id} and ${appid} filled in per user when credentials are issued.
+    statements = models.JSONField(default=list)
+    priority = models.IntegerField(default=0, help_text="A user with several policies gets the highest by default.")
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="access_policies")
+    groups = models.ManyToManyField(Group, blank=True, related_name="access_policies")
+    # Limits turned into CAM conditions (issue 7).
+    max_object_size = models.PositiveBigIntegerField(
+        "max object size (bytes)", null=True, blank=True, help_text="Uploads larger than this are refused."
+    )
+    allowed_content_types = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated, e.g. image/*, application/pdf. Empty: any type."
+    )
+    allowed_networks = models.CharField(
+        "allowed client networks",
+        max_length=1000,
+        blank=True,
+        help_text="Comma-separated IPs or CIDR networks, e.g. 203.0.113.0/24. Empty: any network.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "name"]
+        verbose_name_plural = "access policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def variables(self, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+        if user.is_authenticated:
+            return {"username": user.get_username(), "user_id": str(user.pk), "appid": self.account.appid}
+        return {"username": ANONYMOUS_USERNAME, "user_id": "0", "appid": self.account.appid}
+
+    def document(self) -> dict[str, Any]:
+        return {"version": cam.VERSION, "statement": self.statements}
+
+    def render(self, user: AbstractBaseUser | AnonymousUser) -> cam.Policy:
+        """The user's policy: variables filled in, limits turned into conditions. Raises cam.PolicyError."""
+        return self.render_with(self.variables(user))
+
+    def render_with(self, variables: dict[str, str]) -> cam.Policy:
+        policy = cam.parse_policy(cam.substitute(self.document(), variables))
+        return limits.apply(policy, self.limits())
+
+    def limits(self) -> limits.Limits:
+        return limits.Limits.from_fields(
+            max_object_size=self.max_object_size,
+            allowed_content_types=self.allowed_content_types,
+            allowed_networks=self.allowed_networks,
+        )
+
+
+class IssuedCredential(models.Model):
+    """One delivery of temporary credentials. Never the temporary secret key or the session token."""
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, db_index=True)
+    policy = models.ForeignKey(AccessPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    policy_name = models.CharField(max_length=100)
+    account = models.ForeignKey(CloudAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scoped = models.BooleanField(default=False)
+    scope_digest = models.CharField(max_length=64, help_text="sha256 of the policy the credentials carry.")
+    scopes = models.JSONField(default=list, blank=True)
+    tmp_secret_id = models.CharField("TmpSecretId", max_length=128, db_index=True)
+    expired_time = models.DateTimeField()
+    request_id = models.CharField("STS RequestId", max_length=64, blank=True)
+    served_from_cache = models.BooleanField(default=False)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["user", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.policy_name} {self.tmp_secret_id}"
