@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qcloud.policy import (
     Decision,
@@ -358,3 +360,60 @@ def test_it_never_lets_a_user_name_widen_a_resource() -> None:
     filled = parse_policy(substitute(template, {"username": "alice/../bob"}))
     assert not evaluate(filled, "name/cos:GetObject", BUCKET + "users/bob/a").allowed
     assert glob_match(filled.statements[0].resources[0], BUCKET + "users/alice/../bob/a")
+
+
+def test_it_collects_missing_context_from_every_policy() -> None:
+    sized = policy(allow("*", "*", condition={"numeric_less_than_equal": {"cos:content-length": 5}}))
+    typed = policy(allow("*", "*", condition={"string_like": {"cos:content-type": "image/*"}}))
+    decision = evaluate_all([sized, typed], "name/cos:PutObject", BUCKET + "a")
+    assert not decision.allowed
+    assert decision.missing_context == ("cos:content-length", "cos:content-type")
+    assert decision.reason == (
+        f"policy 1: no statement allows name/cos:PutObject on {BUCKET}a with this request context "
+        "(conditions need cos:content-length)"
+    )
+
+
+STATEMENTS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "effect": st.sampled_from(["allow", "deny"]),
+            "action": st.sampled_from(["*", "name/cos:*", "name/cos:GetObject", "name/cos:PutObject"]),
+            "resource": st.sampled_from(["*", BUCKET + "*", BUCKET + "users/alice/*", BUCKET + "users/bob/*"]),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+REQUESTS = st.tuples(
+    st.sampled_from(["name/cos:GetObject", "name/cos:PutObject", "name/cos:DeleteObject"]),
+    st.sampled_from([BUCKET + "users/alice/a", BUCKET + "users/bob/b", BUCKET + "x", "*"]),
+)
+
+
+@given(STATEMENTS, REQUESTS, st.integers(min_value=0, max_value=6))
+def test_it_lets_a_matching_deny_win_wherever_it_stands(
+    statements: list[dict[str, Any]], call: tuple[str, str], position: int
+) -> None:
+    action, resource = call
+    blocker = deny(action, resource.replace("*", "") + "*" if resource != "*" else "*")
+    statements = [*statements[:position], blocker, *statements[position:]]
+    decision = evaluate(policy(*statements), action, resource)
+    assert not decision.allowed
+    assert decision.effect == "deny"
+    assert statements[decision.statement or 0]["effect"] == "deny"
+
+
+@given(STATEMENTS, REQUESTS)
+def test_it_allows_exactly_when_some_allow_and_no_deny_matches(
+    statements: list[dict[str, Any]], call: tuple[str, str]
+) -> None:
+    action, resource = call
+
+    def matches(statement: dict[str, Any]) -> bool:
+        return action_matches(statement["action"], action) and glob_match(statement["resource"], resource)
+
+    expected = any(s["effect"] == "allow" and matches(s) for s in statements) and not any(
+        s["effect"] == "deny" and matches(s) for s in statements
+    )
+    assert evaluate(policy(*statements), action, resource).allowed is expected

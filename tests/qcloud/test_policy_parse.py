@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qcloud.policy import Condition, Policy, PolicyError, Statement, parse_policy
 
@@ -537,3 +539,62 @@ def test_it_reports_the_first_problem_of_several_conditions() -> None:
     assert str(error_of(policy_with_condition(condition))) == (
         f"statement 1, field 'condition': operator 'string_like', key 'cos:content-md5': unknown key (allowed: {KEYS})"
     )
+
+
+# ------------------------------------------------------------------------------------------------ property: round trip
+
+ACTIONS = st.sampled_from(["*", "name/cos:*", "name/cos:PutObject", "name/cos:Get*", "name/sts:AssumeRole"])
+RESOURCES = st.sampled_from(["*", RESOURCE, "qcs::cos:*:uid/1250000000:*", "qcs::cam::uin/1:roleName/r"])
+CONDITION_VALUES = {
+    "numeric_less_than_equal": st.integers(min_value=0, max_value=10**12),
+    "numeric_greater_than_equal": st.integers(min_value=0, max_value=10**12).map(str),
+    "numeric_equal": st.integers(min_value=0, max_value=10**6),
+    "string_equal": st.sampled_from(["image/png", "text/plain", "private"]),
+    "string_like": st.sampled_from(["image/*", "*", "*/*+xml"]),
+    "ip_equal": st.sampled_from(["127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32"]),
+    "ip_not_equal": st.sampled_from(["192.168.0.0/16", "0.0.0.0/0"]),
+}
+KEY_FOR = {
+    "numeric_less_than_equal": "cos:content-length",
+    "numeric_greater_than_equal": "cos:content-length",
+    "numeric_equal": "cos:content-length",
+    "string_equal": "cos:content-type",
+    "string_like": "cos:content-type",
+    "ip_equal": "qcs:ip",
+    "ip_not_equal": "qcs:ip",
+}
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> dict[str, Any]:
+    operators = draw(st.lists(st.sampled_from(sorted(CONDITION_VALUES)), unique=True, max_size=3))
+    block: dict[str, Any] = {}
+    for operator in operators:
+        values = draw(st.lists(CONDITION_VALUES[operator], min_size=1, max_size=3, unique=True))
+        block[operator] = {KEY_FOR[operator]: values[0] if len(values) == 1 else values}
+    return block
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> dict[str, Any]:
+    statements = []
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        statement: dict[str, Any] = {
+            "effect": draw(st.sampled_from(["allow", "deny", "Allow", "DENY"])),
+            "action": draw(st.one_of(ACTIONS, st.lists(ACTIONS, min_size=1, max_size=3))),
+            "resource": draw(st.one_of(RESOURCES, st.lists(RESOURCES, min_size=1, max_size=3))),
+        }
+        block = draw(conditions())
+        if block:
+            statement["condition"] = block
+        statements.append(statement)
+    return {"version": "2.0", "statement": statements}
+
+
+@given(policies())
+def test_it_round_trips_any_valid_policy(data: dict[str, Any]) -> None:
+    policy = parse_policy(data)
+    text = policy.to_json()
+    assert parse_policy(text) == policy
+    assert parse_policy(text).to_json() == text
+    assert json.loads(text) == policy.to_dict()
