@@ -70,6 +70,13 @@ class PolicyError(ValueError):
             where.append(f"field {field!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_policy_error, (self.message, self.statement, self.field))
+
+
+def _rebuild_policy_error(message: str, statement: int | None, field: str | None) -> PolicyError:
+    return PolicyError(message, statement=statement, field=field)
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -258,7 +265,7 @@ def parse_policy(data: str | bytes | Mapping[str, Any]) -> Policy:
     if "statement" not in decoded:
         raise PolicyError("is required", field="statement")
     raw_statements = decoded["statement"]
-    if not isinstance(raw_statements, list):
+    if not isinstance(raw_statements, (list, tuple)):
         raise PolicyError(f"must be a list of statements, got {_type_name(raw_statements)}", field="statement")
     if not raw_statements:
         raise PolicyError("must contain at least one statement", field="statement")
@@ -301,7 +308,7 @@ def _parse_statement(index: int, raw: Any) -> Statement:
 def _string_list(index: int, name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
+    if not isinstance(value, (list, tuple)):
         message = f"must be a string or a list of strings, got {_type_name(value)}"
         raise PolicyError(message, statement=index, field=name)
     if not value:
@@ -336,7 +343,7 @@ def _parse_conditions(index: int, block: Any) -> tuple[Condition, ...]:
                 raise fail(f"{where}: unknown key (allowed: {', '.join(KEY_OPERATORS)})")
             if operator not in KEY_OPERATORS[key]:
                 raise fail(f"{where}: operator not valid for this key (allowed: {', '.join(KEY_OPERATORS[key])})")
-            values = raw_values if isinstance(raw_values, list) else [raw_values]
+            values = raw_values if isinstance(raw_values, (list, tuple)) else [raw_values]
             if not values:
                 raise fail(f"{where}: must not be an empty list")
             parsed = tuple(_condition_value(operator, where, value, fail) for value in values)

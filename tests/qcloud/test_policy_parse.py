@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -598,3 +599,15 @@ def test_it_round_trips_any_valid_policy(data: dict[str, Any]) -> None:
     assert parse_policy(text) == policy
     assert parse_policy(text).to_json() == text
     assert json.loads(text) == policy.to_dict()
+
+
+def test_it_accepts_tuples_from_python_callers() -> None:
+    built = parse_policy({"statement": ({**OK, "action": ("name/cos:GetObject",), "resource": (RESOURCE,)},)})
+    assert built == parse_policy({"statement": [OK]})
+
+
+def test_it_keeps_the_details_of_an_error_when_copied() -> None:
+    # deepcopy rebuilds exceptions the way pickle does (through __reduce__), e.g. when a cache or a worker copies one.
+    error = error_of({"statement": [OK, {**OK, "effect": "alow"}]})
+    copied = copy.deepcopy(error)
+    assert (str(copied), copied.message, copied.statement, copied.field) == (str(error), error.message, 1, "effect")
