@@ -76,7 +76,7 @@ def classify(method: str, bucket: str | None, key: str, params: Mapping[str, str
     names = {name.lower() for name in params}
     if method == "OPTIONS":
         raise UnsupportedOperation("OPTIONS is a CORS preflight, not an operation")
-    if bucket is None:
+    if not bucket:
         if method == "GET" and not key:
             return "GetService"
         raise UnsupportedOperation(f"{method} /{key} without a bucket is not an operation")

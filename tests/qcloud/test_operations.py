@@ -44,6 +44,7 @@ BUCKET_RESOURCE = f"qcs::cos:{REGION}:uid/{APPID}:{BUCKET}/"
         ("DELETE", BUCKET, "a.bin", {"uploadId": "u1"}, "AbortMultipartUpload"),
         ("put", BUCKET, "a.bin", {"partnumber": "2", "uploadid": "u1"}, "UploadPart"),
         ("get", None, "", {}, "GetService"),
+        ("GET", "", "", {}, "GetService"),
     ],
 )
 def test_it_classifies_requests(
