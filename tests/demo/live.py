@@ -1,0 +1,120 @@
+"""Shared pieces of the demo's browser tests (tests/browser/test_demo_*.py): the portal on live_server with the
+session's localcloud, users and a demo bucket whose CORS rule admits the live_server origin, logging in, slowing
+uploads through CDP, and localcloud's counters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from demo import cos
+from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.server import RunningServer
+from signer.models import CloudAccount
+from tests.factories import DEMO_BUCKET, PASSWORD, REGION, make_account, make_bucket, make_policy, make_user
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run where a loop is running
+# unless told that this is deliberate (the documented setting for Playwright with pytest-django).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = cos.Keys(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+MiB = 1024 * 1024
+
+
+@dataclass
+class Portal:
+    url: str
+    localcloud: RunningServer
+    account: CloudAccount
+    bucket: str
+
+    def user(
+        self, username: str, *, preset: str = "read-write own prefix", bucket: str | None = None, **fields: Any
+    ) -> Any:
+        policy = make_policy(
+            self.account, name=f"{preset} {username}", preset=preset, bucket=bucket or self.bucket, **fields
+        )
+        return make_user(username, policy=policy)
+
+    def counts(self) -> dict[str, int]:
+        response = requests.get(f"{self.localcloud.url}/_localcloud/stats", timeout=10)
+        response.raise_for_status()
+        return dict(response.json()["counts"])
+
+    def count(self, name: str) -> int:
+        return int(self.counts().get(name, 0))
+
+    def settled(self, name: str = "cos:bytes_in", quiet: float = 1.0, limit: float = 15.0) -> int:
+        """The counter once it has not grown for `quiet` seconds (watching the wire takes real time)."""
+        deadline = time.monotonic() + limit
+        value, since = self.count(name), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            current = self.count(name)
+            if current != value:
+                value, since = current, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return value
+        pytest.fail(f"{name} kept growing for {limit}s")
+
+    def uploads_in_progress(self, prefix: str) -> list[cos.MultipartUpload]:
+        return cos.list_multipart_uploads(ROOT, region=REGION, bucket=self.bucket, prefix=prefix)
+
+    def stored(self, key: str, bucket: str | None = None) -> bytes:
+        url = cos.presign_get(ROOT, region=REGION, bucket=bucket or self.bucket, key=key)
+        response = requests.get(url, timeout=30)
+        response.raise_for_status()
+        return response.content
+
+
+@pytest.fixture
+def portal(live_server: Any, cloud: RunningServer, transactional_db: None, settings: Any) -> Portal:
+    """The portal at live_server.url; the demo bucket admits that origin (it is random) in its CORS rule."""
+    settings.ALLOWED_HOSTS = ["*"]
+    account = make_account(cloud)
+    bucket = make_bucket(cloud, DEMO_BUCKET)
+    cos.put_cors(ROOT, region=REGION, bucket=bucket, cors_origins=[live_server.url, "http://127.0.0.1:8000"])
+    return Portal(url=live_server.url, localcloud=cloud, account=account, bucket=bucket)
+
+
+def login(page: Any, portal: Portal, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{portal.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{portal.url}/")
+
+
+def throttle_uploads(page: Any, bytes_per_second: int) -> Any:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": bytes_per_second},
+    )
+    return cdp
+
+
+def screenshot(page: Any, artifacts_dir: Path, name: str) -> Path:
+    folder = artifacts_dir / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()  # noqa: S324 - comparing files, not security
+
+
+def objects_url(portal: Portal, bucket: str | None = None, prefix: str = "") -> str:
+    url = f"{portal.url}/buckets/{REGION}/{bucket or portal.bucket}/"
+    return f"{url}?prefix={prefix}" if prefix else url
