@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from tencentcloud.sts.v20180813 import models
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
@@ -21,6 +22,7 @@ from localcloud.server import RunningServer
 from tests.localcloud.test_sts import federation_request, sts
 
 REPO = Path(__file__).resolve().parents[2]
+EOF = "\x00end of output"
 UPLOADER = {
     "version": "2.0",
     "statement": [{"effect": "allow", "action": ["name/cos:PutObject"], "resource": ["*"]}],
@@ -67,6 +69,7 @@ class Process:
         assert self.popen.stdout is not None
         for line in self.popen.stdout:
             self.lines.put(line)
+        self.lines.put(EOF)
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
         """Output up to and including the first line containing `text`."""
@@ -75,6 +78,8 @@ class Process:
                 line = self.lines.get(timeout=timeout)
             except queue.Empty:
                 pytest.fail(f"no line with {text!r} within {timeout}s; output so far:\n{''.join(self.output)}")
+            if line is EOF:
+                pytest.fail(f"exited ({self.popen.wait()}) before a line with {text!r}:\n{''.join(self.output)}")
             self.output.append(line)
             if text in line:
                 return "".join(self.output)
@@ -83,7 +88,8 @@ class Process:
         self.popen.send_signal(signum)
         code = self.popen.wait(timeout=20)
         while not self.lines.empty():
-            self.output.append(self.lines.get())
+            line = self.lines.get()
+            self.output.append("" if line is EOF else line)
         return code, "".join(self.output)
 
 
@@ -297,3 +303,25 @@ def test_it_starts_localcloud_with_runserver_and_stops_it_after(tmp_path: Path, 
     assert "localcloud stopped" in output
     assert not listening(localcloud_port)
     assert output.count("Started localcloud") == 1  # the autoreloading child did not start a second one
+
+
+def test_it_leaves_localcloud_alone_with_runserver_in_tencent_mode(tmp_path: Path, processes: list[Process]) -> None:
+    localcloud_port, portal_port = free_port(), free_port()
+    (tmp_path / "var").mkdir()  # tencent mode creates nothing on disk; the SQLite database lives here
+    env = clean_env(
+        PORTAL_VAR_DIR=str(tmp_path / "var"),
+        CLOUD_BACKEND="tencent",
+        SECRET_KEY="x" * 60,
+        PORTAL_SECRETS_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="127.0.0.1",
+        LOCALCLOUD_URL=f"http://127.0.0.1:{localcloud_port}",
+        LOCALCLOUD_DATA=str(tmp_path / "data"),
+    )
+    process = Process(["manage.py", "runserver", "--noreload", f"127.0.0.1:{portal_port}"], env)
+    processes.append(process)
+
+    output = process.wait_for(f"Starting development server at http://127.0.0.1:{portal_port}/")
+
+    assert "localcloud" not in output
+    assert not listening(localcloud_port)
+    assert not (tmp_path / "data").exists()
