@@ -7,7 +7,7 @@ import hashlib
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from qcloud_cos import CosConfig, CosS3Client
@@ -22,8 +22,13 @@ REGION = "ap-guangzhou"
 ClientFactory = Callable[..., CosS3Client]
 
 
+class Address(Protocol):
+    host: str
+    port: int
+
+
 def cos_client(
-    server: RunningServer,
+    server: Address,
     secret_id: str = DEFAULT_SECRET_ID,
     secret_key: str = DEFAULT_SECRET_KEY,
     token: str | None = None,
