@@ -57,6 +57,7 @@ class LocalCloud:
         return self.cos.handle(environ, start_response)
 
     def _introspect(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        body: dict[str, Any]
         if path == "/_localcloud/stats":
             status, body = "200 OK", {"counts": self.stats.snapshot()}
         elif path == "/_localcloud/health":
