@@ -39,7 +39,8 @@ Roles (for AssumeRole) and sub-accounts (permanent keys limited by a CAM policy)
   --roles-file roles.json
       {"roles": {"uploader": {<policy>}},
        "subaccounts": {"AKIDPORTAL": {"secret_key": "portalsecret", "policy": {<policy>}}}}
-      or just {"uploader": {<policy>}, ...}. Flags add to (and override) what the file defines.
+      or just {"uploader": {<policy>}, ...}. Without --roles-file or LOCALCLOUD_ROLES_FILE, <data>/roles.json is
+      read when it exists. Flags add to (and override) what the file defines.
 
 Point the SDKs at it:
   STS: HttpProfile(endpoint="127.0.0.1:9100", protocol="http")

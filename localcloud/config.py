@@ -17,6 +17,8 @@ DEFAULT_SECRET_ID = "AKIDLOCALCLOUDDEVELOPMENTKEY0000"  # noqa: S105 - documente
 DEFAULT_SECRET_KEY = "localclouddevelopmentsecretkey00"  # noqa: S105 - documented development key
 DEFAULT_APPID = "1250000000"
 DEFAULT_UIN = "100000000001"
+# Roles and sub-accounts kept with the data, read at start when no other roles file is named.
+ROLES_FILE_NAME = "roles.json"
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 
 
@@ -40,8 +42,9 @@ class Config:
     def from_env(cls, roles_file: str | Path | None = None, **overrides: Any) -> Config:
         """LOCALCLOUD_* variables, then the defaults; `overrides` that are not None win (CLI flags).
 
-        The roles file (`roles_file`, else LOCALCLOUD_ROLES_FILE; format in `load_roles_file`) defines roles and
-        sub-accounts; `roles` / `subaccounts` overrides are added on top of it.
+        The roles file (`roles_file`, else LOCALCLOUD_ROLES_FILE, else `<data_dir>/roles.json` when it exists, e.g.
+        written by a bootstrap tool; format in `load_roles_file`) defines roles and sub-accounts; `roles` /
+        `subaccounts` overrides are added on top of it.
         """
         values: dict[str, Any] = {
             "data_dir": os.environ.get("LOCALCLOUD_DATA") or "var/localcloud",
@@ -55,6 +58,9 @@ class Config:
             "subaccounts": {},
         }
         roles_file = roles_file or os.environ.get("LOCALCLOUD_ROLES_FILE")
+        remembered = Path(overrides.get("data_dir") or values["data_dir"]) / ROLES_FILE_NAME
+        if not roles_file and remembered.exists():
+            roles_file = remembered
         if roles_file:
             values["roles"], values["subaccounts"] = load_roles_file(Path(roles_file))
         for name in ("roles", "subaccounts"):

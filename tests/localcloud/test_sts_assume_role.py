@@ -232,3 +232,14 @@ def test_it_loads_roles_and_sub_accounts_from_a_roles_file(tmp_path: Path) -> No
         server.stop()
 
     assert response.Credentials.TmpSecretId
+
+
+def test_it_reads_roles_kept_with_the_data(tmp_path: Path) -> None:
+    (tmp_path / "roles.json").write_text(json.dumps({"uploader": ROLES["uploader"]}))
+    server = start_in_thread(Config.from_env(data_dir=tmp_path))
+    try:
+        response = assume(server)
+    finally:
+        server.stop()
+
+    assert response.Credentials.TmpSecretId
