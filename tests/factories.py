@@ -106,8 +106,9 @@ def make_bucket(localcloud: RunningServer, bucket: str = DEMO_BUCKET, *, region:
 
     keys = cos.Keys(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
     try:
-        cos.create_bucket(keys, region=region, bucket=bucket, cors_origins=["http://127.0.0.1:8000"])
+        cos.head_bucket(keys, region=region, bucket=bucket)
     except cos.CosError as exc:
-        if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+        if exc.status != 404:
             raise
+        cos.create_bucket(keys, region=region, bucket=bucket, cors_origins=["http://127.0.0.1:8000"])
     return bucket
