@@ -363,3 +363,37 @@ def test_it_refuses_expired_temporary_keys(clocked: RunningServer, clock: Clock)
         expired = error_code(lambda: client.AssumeRole(request))
 
     assert expired.code == "AuthFailure.TokenFailure"
+
+
+def test_it_accepts_unsigned_payloads(localcloud: RunningServer) -> None:
+    client = sts(localcloud)
+    client.profile.unsignedPayload = True
+
+    response = client.GetFederationToken(federation_request())
+
+    assert response.Credentials.TmpSecretId
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "",
+        "HMAC-SHA1 Credential=x",
+        f"TC3-HMAC-SHA256 Credential={DEFAULT_SECRET_ID}/2026-01-01/sts/tc3_request, SignedHeaders=host, Signature="
+        + "0" * 64,
+    ],
+    ids=["missing", "other-algorithm", "content-type-unsigned"],
+)
+def test_it_rejects_malformed_authorization(localcloud: RunningServer, authorization: str) -> None:
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": authorization,
+        "X-TC-Action": "GetFederationToken",
+        "X-TC-Version": "2018-08-13",
+        "X-TC-Region": "ap-guangzhou",
+        "X-TC-Timestamp": str(int(time.time())),
+    }
+    answer = requests.post(localcloud.url + "/", data=b"{}", headers=headers, timeout=10)
+
+    assert answer.status_code == 200
+    assert answer.json()["Response"]["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
