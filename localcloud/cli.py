@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -159,6 +160,7 @@ def run(config: Config, *, out: TextIO = sys.stdout) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         config = config_from_options(vars(options))
     except ConfigError as error:

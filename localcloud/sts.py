@@ -21,6 +21,7 @@ What the issued credentials may do is the intersection of their policies (`Princ
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import uuid
@@ -36,6 +37,8 @@ from qcloud import tc3
 if TYPE_CHECKING:
     from localcloud.app import LocalCloud
     from localcloud.credentials import Principal
+
+log = logging.getLogger("localcloud.sts")
 
 VERSION = "2018-08-13"
 SERVICE = "sts"
@@ -112,8 +115,13 @@ def handle(app: LocalCloud, environ: dict[str, Any], start_response: Any) -> Ite
         if handler is None:
             raise StsError("InvalidAction", f"The action `{action}` is not supported by localcloud's STS.")
         response = handler(app, caller, _params(request))
+        log.info("%s by %s: ok (request %s)", action, caller.principal.name, request_id)
     except StsError as error:
+        log.info("%s: %s (request %s)", action or "-", error.code, request_id)
         response = {"Error": {"Code": error.code, "Message": error.message}}
+    except Exception:  # an emulator bug must still answer in the envelope the SDK understands
+        log.exception("%s failed (request %s)", action or "-", request_id)
+        response = {"Error": {"Code": "InternalError.SystemError", "Message": "localcloud failed; see its log."}}
     response["RequestId"] = request_id
     payload = json.dumps({"Response": response}).encode()
     start_response(

@@ -157,6 +157,9 @@ def test_it_serves_sts_until_sigterm(tmp_path: Path, policy_files: tuple[Path, P
     code, output = process.stop(signal.SIGTERM)
     assert code == 0
     assert "localcloud stopped" in output
+    assert "GetFederationToken by root: ok" in output
+    for secret in (token.Credentials.TmpSecretKey, token.Credentials.Token, assumed.Credentials.TmpSecretKey):
+        assert secret not in output
     assert not listening(port)
 
 
