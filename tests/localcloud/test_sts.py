@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -90,11 +90,13 @@ def clocked(tmp_path: Path, clock: Clock) -> Iterator[RunningServer]:
     server.stop()
 
 
-def signed_post(server: RunningServer, body: bytes, *, action: str = "GetFederationToken") -> requests.Response:
+def signed_post(
+    server: RunningServer, body: bytes, *, action: str = "GetFederationToken", content_type: str = "application/json"
+) -> requests.Response:
     """A hand-made TC3 request (what the SDK sends), to look at the raw HTTP answer."""
     timestamp = int(time.time())
     host = f"{server.host}:{server.port}"
-    headers = {"Content-Type": "application/json", "Host": host}
+    headers = {"Content-Type": content_type, "Host": host}
     canonical = tc3.canonical_request("POST", "/", "", headers, ["content-type", "host"], body)
     headers |= {
         "Authorization": tc3.authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, timestamp, "sts", canonical),
@@ -397,3 +399,14 @@ def test_it_rejects_malformed_authorization(localcloud: RunningServer, authoriza
 
     assert answer.status_code == 200
     assert answer.json()["Response"]["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
+
+
+def test_it_accepts_form_encoded_bodies(localcloud: RunningServer) -> None:
+    body = urlencode({"Name": "alice", "Policy": quote(json.dumps(UPLOAD_POLICY)), "DurationSeconds": "900"})
+    answer = signed_post(localcloud, body.encode(), content_type="application/x-www-form-urlencoded").json()
+
+    assert "Error" not in answer["Response"]
+    principal = localcloud.app.credentials.lookup(answer["Response"]["Credentials"]["TmpSecretId"])
+    assert principal is not None
+    assert [json.loads(p) for p in principal.policies] == [UPLOAD_POLICY]
+    assert abs(answer["Response"]["ExpiredTime"] - (time.time() + 900)) < 5
