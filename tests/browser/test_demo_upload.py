@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.demo.live import MiB, Portal, login, md5, objects_url, portal, screenshot, throttle_uploads  # noqa: F401
+from tests.demo.live import MiB, Portal, login, md5, objects_url, portal_fixture, screenshot, throttle_uploads
+
+__all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +60,8 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     row = item(page, "big.bin")
     wait_loaded(page, "big.bin", 2 * MiB)
     percent = row.locator(".upload-percent").inner_text()
-    assert percent.endswith("%") and 0 < int(percent[:-1]) < 100
+    assert percent.endswith("%")
+    assert 0 < int(percent[:-1]) < 100
     assert "/s" in row.locator(".upload-speed").inner_text()
     assert "left" in row.locator(".upload-eta").inner_text()
     screenshot(page, artifacts_dir, "upload-in-progress")
@@ -84,3 +87,79 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     # Resumed, not restarted: at most the parts in flight at the pause were sent twice.
     assert portal.count("cos:bytes_in") - before <= SIZE + 3 * MiB
     screenshot(page, artifacts_dir, "objects")
+
+
+def test_it_leaves_no_multipart_upload_behind_after_cancel(portal: Portal, page: Any, tmp_path: Path) -> None:
+    path = tmp_path / "cancelled.bin"
+    path.write_bytes(os.urandom(SIZE))
+    portal.user("alice")
+    login(page, portal, "alice")
+    page.goto(objects_url(portal))
+    throttle_uploads(page, SLOW)
+
+    page.set_input_files("#upload-input", str(path))
+    wait_loaded(page, "cancelled.bin", 2 * MiB)
+    assert [u.key for u in portal.uploads_in_progress("users/alice/cancelled.bin")] == ["users/alice/cancelled.bin"]
+
+    row = item(page, "cancelled.bin")
+    row.get_by_role("button", name="Cancel").click()
+    page.wait_for_selector(".upload-item[data-state=canceled]", timeout=15_000)
+    portal.settled("cos:bytes_in")
+
+    assert portal.uploads_in_progress("users/alice/cancelled.bin") == []
+    assert not row.get_by_role("button", name="Resume").is_visible()
+    page.reload()
+    assert page.locator("#object-list tr[data-key='users/alice/cancelled.bin']").count() == 0
+    assert page.locator(".upload-item.pending").count() == 0  # nothing left to resume either
+
+
+def test_it_resumes_after_a_reload_when_the_same_file_is_picked(portal: Portal, page: Any, tmp_path: Path) -> None:
+    path = tmp_path / "resumed.bin"
+    content = os.urandom(SIZE)
+    path.write_bytes(content)
+    portal.user("alice")
+    login(page, portal, "alice")
+    page.goto(objects_url(portal))
+    throttle_uploads(page, SLOW)
+    parts_before = portal.count("cos:UploadPart")
+
+    page.set_input_files("#upload-input", str(path))
+    wait_loaded(page, "resumed.bin", 5 * MiB)
+    page.reload()
+    portal.settled("cos:bytes_in")
+    parts_first_visit = portal.count("cos:UploadPart") - parts_before
+    assert 0 < parts_first_visit < SIZE // MiB
+    assert [u.key for u in portal.uploads_in_progress("users/alice/resumed.bin")] == ["users/alice/resumed.bin"]
+    # After the reload the page remembers what was interrupted and says what to do.
+    pending = page.locator(".upload-item.pending", has_text="resumed.bin")
+    assert "pick resumed.bin again" in pending.inner_text()
+
+    page.set_input_files("#upload-input", str(path))
+    page.wait_for_selector(".upload-item[data-state=done]", timeout=60_000)
+
+    parts_second_visit = portal.count("cos:UploadPart") - parts_before - parts_first_visit
+    assert parts_second_visit < SIZE // MiB  # resumed: fewer than the 12 parts a new upload sends
+    assert parts_second_visit + parts_first_visit >= SIZE // MiB
+    assert md5(portal.stored("users/alice/resumed.bin")) == md5(content)
+    assert portal.uploads_in_progress("users/alice/resumed.bin") == []
+    assert page.locator(".upload-item.pending").count() == 0
+
+
+def test_it_uploads_several_files_at_once(portal: Portal, page: Any, tmp_path: Path) -> None:
+    files = []
+    for index in range(3):
+        path = tmp_path / f"several-{index}.bin"
+        path.write_bytes(os.urandom(MiB // 2 + index * MiB))  # a single PUT and two multipart uploads
+        files.append(path)
+    portal.user("alice")
+    login(page, portal, "alice")
+    page.goto(objects_url(portal))
+
+    page.set_input_files("#upload-input", [str(p) for p in files])
+    page.wait_for_function(
+        "() => document.querySelectorAll('.upload-item[data-state=done]').length === 3", timeout=60_000
+    )
+
+    for path in files:
+        assert md5(portal.stored(f"users/alice/{path.name}")) == md5(path.read_bytes())
+        page.locator(f"#object-list tr[data-key='users/alice/{path.name}']").wait_for()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ ROOT = cos.Keys(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(settings: Any) -> Iterator[str]:
+def isolated_cache(settings: Any) -> str:
     """A cache of its own for every test, so credentials cached by one test never serve another."""
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
@@ -31,7 +30,7 @@ def isolated_cache(settings: Any) -> Iterator[str]:
     else:
         default["LOCATION"] = prefix
     settings.CACHES = caches
-    yield prefix
+    return prefix
 
 
 @pytest.fixture

@@ -75,8 +75,8 @@ class Portal:
         return response.content
 
 
-@pytest.fixture
-def portal(live_server: Any, cloud: RunningServer, transactional_db: None, settings: Any) -> Portal:
+@pytest.fixture(name="portal")
+def portal_fixture(live_server: Any, cloud: RunningServer, transactional_db: None, settings: Any) -> Portal:
     """The portal at live_server.url; the demo bucket admits that origin (it is random) in its CORS rule."""
     settings.ALLOWED_HOSTS = ["*"]
     account = make_account(cloud)

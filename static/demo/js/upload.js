@@ -366,20 +366,31 @@
 
   // ---- the file list refreshes itself when a file completes --------------------------------------------------------
 
-  var refreshing = null;
+  // One refresh at a time; a file finishing during a refresh asks for one more, so the list ends up current.
+  var refreshing = false;
+  var refreshAgain = false;
   function refreshList() {
-    if (refreshing) return refreshing;
-    refreshing = fetch(config.listUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
+    fetch(config.listUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        refreshing = null;
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('object-list');
         var current = document.getElementById('object-list');
         if (fresh && current) current.replaceWith(document.importNode(fresh, true));
       })
-      .catch(function () { refreshing = null; });
-    return refreshing;
+      .catch(function () { /* the list stays as it was; a reload shows the new file */ })
+      .then(function () {
+        refreshing = false;
+        if (refreshAgain) {
+          refreshAgain = false;
+          refreshList();
+        }
+      });
   }
 
   // ---- picking and dropping files ----------------------------------------------------------------------------------
