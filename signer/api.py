@@ -72,7 +72,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, SignerError):
         return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status)
     if isinstance(exc, DatabaseError):
-        logger.error("database unavailable: %s", type(exc).__name__)
+        logger.error("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = ServiceUnavailable("The database is unavailable; try again shortly.", code="DatabaseUnavailable")
     response = drf_exception_handler(exc, context)
     if response is None:
