@@ -1,0 +1,75 @@
+"""My access (/access/): policies in plain words, API tokens shown once, revocable, and copy-paste examples."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.test import Client
+from knox.models import AuthToken
+
+from signer.models import CloudAccount
+from tests.factories import make_policy, make_user
+
+
+def test_it_describes_the_policy_in_plain_words(alice_client: Client) -> None:
+    body = alice_client.get("/access/").content.decode()
+    assert "read-write own prefix" in body
+    assert "upload files" in body
+    assert "files under users/alice/ in bucket demo-1250000000" in body
+    assert "see the account&#x27;s buckets" in body
+
+
+def test_it_shows_upload_limits(account: CloudAccount, bucket: str) -> None:
+    policy = make_policy(
+        account, name="limited", bucket=bucket, max_object_size=20 * 1024 * 1024, allowed_content_types="image/*"
+    )
+    client = Client()
+    client.force_login(make_user("grace", policy=policy))
+    body = client.get("/access/").content.decode()
+    assert "Uploads of at most 20 MiB" in body
+    assert "Only files of type image/*" in body
+    assert "file size at most 20 MiB" in body
+
+
+def test_it_creates_a_token_shows_it_once_and_the_token_works(alice_client: Client, alice: Any) -> None:
+    response = alice_client.post("/access/tokens/")
+    assert response.status_code == 201
+    assert "no-store" in response["Cache-Control"]
+    body = response.content.decode()
+    shown = re.search(r'value="([^"]+)" id="new-token"', body)
+    assert shown
+    plaintext = shown.group(1)
+    assert f"Authorization: Token {plaintext}" in body  # the examples are ready to paste
+
+    sts = Client().post("/sts", {}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {plaintext}")
+    assert sts.status_code == 200
+    assert sts.json()["credentials"]["tmpSecretId"]
+
+    again = alice_client.get("/access/").content.decode()
+    assert plaintext not in again  # shown once
+    assert plaintext[:8] in again  # listed by its prefix
+
+
+def test_it_revokes_a_token_at_once(alice_client: Client, alice: Any) -> None:
+    alice_client.post("/access/tokens/")
+    token = AuthToken.objects.get(user=alice)
+    response = alice_client.post("/access/tokens/revoke/", {"token_key": token.token_key})
+    assert response.status_code == 302
+    assert not AuthToken.objects.filter(user=alice).exists()
+
+
+def test_it_does_not_let_bob_revoke_alices_token(alice_client: Client, bob_client: Client, alice: Any) -> None:
+    alice_client.post("/access/tokens/")
+    token = AuthToken.objects.get(user=alice)
+    assert bob_client.post("/access/tokens/revoke/", {"token_key": token.token_key}).status_code == 404
+    assert AuthToken.objects.filter(user=alice).exists()
+    assert token.token_key not in bob_client.get("/access/").content.decode()
+
+
+def test_it_gives_curl_examples_for_sign_and_sts(alice_client: Client) -> None:
+    body = alice_client.get("/access/").content.decode()
+    assert "curl -X POST http://testserver/sts" in body
+    assert "curl http://testserver/sign" in body
+    assert '"codeDesc": "Success"' in body
+    assert "tmpSecretId" in body

@@ -1,0 +1,177 @@
+"""Objects of a bucket (/buckets/<region>/<bucket>/): folders, breadcrumbs, marker paging, presigned downloads."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from html import unescape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.test import Client
+
+from demo import cos
+from signer.models import CloudAccount
+from tests.factories import APPID, REGION, make_policy, make_user
+
+
+@pytest.fixture
+def folder(root: cos.Keys, bucket: str) -> str:
+    """A fresh folder of alice's with two files, an image and a sub-folder."""
+    name = f"users/alice/t-{secrets.token_hex(3)}/"
+    cos.put_object(root, region=REGION, bucket=bucket, key=f"{name}report.txt", body=b"hello " * 300)
+    cos.put_object(
+        root, region=REGION, bucket=bucket, key=f"{name}photo.png", body=b"\x89PNG fake", content_type="image/png"
+    )
+    cos.put_object(root, region=REGION, bucket=bucket, key=f"{name}sub/deep.txt", body=b"deep")
+    return name
+
+
+def page_of(client: Client, bucket: str, **query: str) -> str:
+    response = client.get(f"/buckets/{REGION}/{bucket}/", query)
+    assert response.status_code == 200, response.content.decode()[:500]
+    return response.content.decode()
+
+
+def links(body: str, css_class: str) -> list[str]:
+    return [unescape(u) for u in re.findall(rf'<a href="([^"]+)" class="{css_class}"', body)]
+
+
+def test_it_starts_in_the_folder_the_policy_allows(alice_client: Client, bucket: str, folder: str) -> None:
+    body = page_of(alice_client, bucket)
+    assert 'data-folder="' + folder.split("/")[2] + '"' in body
+    assert 'data-testid="upload-prefix">users/alice/<' in body
+
+
+def test_it_lists_folders_files_sizes_and_breadcrumbs(alice_client: Client, bucket: str, folder: str) -> None:
+    body = page_of(alice_client, bucket, prefix=folder)
+    assert f'data-key="{folder}report.txt"' in body
+    assert f'data-key="{folder}photo.png"' in body
+    assert 'data-folder="sub"' in body
+    assert f'data-key="{folder}sub/deep.txt"' not in body  # inside the sub-folder, through the delimiter
+    assert "1.8 KiB" in body  # 1,800 bytes, human-readable
+    crumbs = re.search(r'data-testid="breadcrumbs">(.*?)</nav>', body, re.S)
+    assert crumbs
+    assert ">users<" not in crumbs.group(1)  # the crumbs start at her own folder, named after the bucket
+    assert f'?prefix=users/alice/">{bucket}<' in crumbs.group(1)
+    assert f'aria-current="page">{folder.split("/")[2]}<' in crumbs.group(1)
+
+
+def test_it_links_presigned_downloads_that_carry_the_token(alice_client: Client, bucket: str, folder: str) -> None:
+    body = page_of(alice_client, bucket, prefix=folder)
+    downloads = links(body, "download")
+    assert len(downloads) == 2
+    for url in downloads:
+        query = parse_qs(urlsplit(url).query)
+        assert query["x-cos-security-token"]
+        assert query["q-ak"]
+        start, end = (int(t) for t in query["q-sign-time"][0].split(";"))
+        assert end - start <= 600  # minutes, not hours
+    report = next(u for u in downloads if "report.txt" in u)
+    response = requests.get(report, timeout=10)
+    assert response.status_code == 200
+    assert response.content == b"hello " * 300
+    thumbnail = re.search(r'<img src="([^"]+)" alt="" class="thumb"', body)
+    assert thumbnail
+    assert "photo.png" in thumbnail.group(1)
+
+
+def test_it_pages_by_marker_without_listing_the_whole_bucket(
+    alice_client: Client, bucket: str, root: cos.Keys, stats: Any
+) -> None:
+    folder = f"users/alice/many-{secrets.token_hex(3)}/"
+    keys = [f"{folder}{i:04d}.txt" for i in range(120)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: cos.put_object(root, region=REGION, bucket=bucket, key=k, body=b"x"), keys))
+
+    listed_before = int(stats().get("cos:GetBucket", 0))
+    first = page_of(alice_client, bucket, prefix=folder)
+    assert int(stats().get("cos:GetBucket", 0)) - listed_before == 1  # one page, one GetBucket
+    assert first.count('data-key="') == 50
+    next_url = re.search(r'<a href="([^"]+)" role="button" class="secondary" data-testid="next-page"', first)
+    assert next_url
+    second = alice_client.get(unescape(next_url.group(1))).content.decode()
+    assert f'data-key="{keys[50]}"' in second
+    assert f'data-key="{keys[0]}"' not in second
+    assert "First page" in second
+    third_url = re.search(r'<a href="([^"]+)" role="button" class="secondary" data-testid="next-page"', second)
+    assert third_url
+    third = alice_client.get(unescape(third_url.group(1))).content.decode()
+    assert third.count('data-key="') == 20
+    assert 'data-testid="next-page"' not in third
+
+
+def test_it_shows_an_empty_state(alice_client: Client, bucket: str) -> None:
+    body = page_of(alice_client, bucket, prefix=f"users/alice/empty-{secrets.token_hex(3)}/")
+    assert "Nothing here yet" in body
+
+
+def test_it_offers_delete_only_where_the_policy_allows(
+    account: CloudAccount, bucket: str, folder: str, alice_client: Client
+) -> None:
+    assert len(re.findall(r'class="delete"', page_of(alice_client, bucket, prefix=folder))) == 2
+    reader = make_user("frank", policy=make_policy(account, name="reader", preset="read whole bucket", bucket=bucket))
+    client = Client()
+    client.force_login(reader)
+    body = page_of(client, bucket, prefix=folder)
+    assert f'data-key="{folder}report.txt"' in body
+    assert 'class="delete"' not in body
+    assert "does not allow uploads" in body
+
+
+def test_it_carries_the_upload_configuration_for_the_page_script(alice_client: Client, bucket: str, cloud: Any) -> None:
+    body = page_of(alice_client, bucket)
+    config = re.search(r'<script id="upload-config" type="application/json">(.*?)</script>', body)
+    assert config
+    assert f'"domain": "{cloud.url}/cos/{{Region}}/{{Bucket}}"' in config.group(1)
+    assert '"stsUrl": "/sts"' in config.group(1)
+    assert '"prefix": "users/alice/"' in config.group(1)
+    assert "<script>" not in body  # CSP: no inline code
+    assert "style=" not in body
+
+
+def test_it_shows_upload_limits_and_passes_them_to_the_script(account: CloudAccount, bucket: str) -> None:
+    policy = make_policy(
+        account, name="images", bucket=bucket, max_object_size=5 * 1024 * 1024, allowed_content_types="image/*"
+    )
+    client = Client()
+    client.force_login(make_user("grace", policy=policy))
+    body = page_of(client, bucket)
+    assert "At most <strong>5 MiB</strong> per file" in body
+    assert "Only <strong>image/*</strong>" in body
+    assert '"maxSize": 5242880' in body
+    assert '"contentTypes": ["image/*"]' in body
+
+
+# --- isolation (issue 6, item 5) ---------------------------------------------------------------------------------
+
+
+def test_it_does_not_show_alice_files_to_bob(bob_client: Client, bucket: str, folder: str) -> None:
+    body = page_of(bob_client, bucket)
+    assert "users/alice/" not in body
+    assert 'data-testid="upload-prefix">users/bob/<' in body
+
+
+def test_it_refuses_bob_a_listing_of_alices_folder(bob_client: Client, bucket: str, folder: str) -> None:
+    response = bob_client.get(f"/buckets/{REGION}/{bucket}/", {"prefix": folder})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "name/cos:GetBucket" in body
+    assert "report.txt" not in body
+
+
+def test_it_answers_404_for_a_bucket_the_policy_does_not_name(alice_client: Client, root: cos.Keys) -> None:
+    other = f"objects-private-{APPID}"
+    cos.create_bucket(root, region=REGION, bucket=other, cors_origins=[])
+    cos.put_object(root, region=REGION, bucket=other, key="secret.txt", body=b"secret")
+    response = alice_client.get(f"/buckets/{REGION}/{other}/")
+    assert response.status_code == 404
+    assert "secret.txt" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/buckets/mars-north-1/demo-1250000000/", "/buckets/ap-guangzhou/not_a_bucket/"])
+def test_it_answers_404_for_nonsense(alice_client: Client, path: str) -> None:
+    assert alice_client.get(path).status_code == 404
