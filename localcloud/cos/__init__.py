@@ -112,6 +112,9 @@ class CosService:
         bucket = self.storage.get_bucket(request.target.bucket)
         rules = bucket.cors if bucket is not None else None
         headers = cors.preflight(rules, origin, method, request.headers.get("access-control-request-headers", ""))
+        if request.headers.get("access-control-request-private-network", "").lower() == "true":
+            # Chromium's Private Network Access: a page on a public or LAN address reaching localcloud on loopback.
+            headers.append(("Access-Control-Allow-Private-Network", "true"))
         return Response(200, headers)
 
     def _cors_headers(self, request: CosRequest, response: Response) -> list[tuple[str, str]]:

@@ -124,6 +124,20 @@ def test_it_answers_preflights_from_the_bucket_rules(localcloud: RunningServer, 
     assert "x-cos-security-token" in allowed.headers["Access-Control-Allow-Headers"]
     assert allowed.headers["Access-Control-Max-Age"] == "600"
     assert "ETag" in allowed.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Private-Network" not in allowed.headers
+
+    # Chromium asks before a page on another address space may reach localcloud on loopback.
+    private = requests.options(
+        url,
+        headers={
+            "Origin": PORTAL,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Private-Network": "true",
+        },
+        timeout=10,
+    )
+    assert private.status_code == 200
+    assert private.headers["Access-Control-Allow-Private-Network"] == "true"
 
     other_origin = requests.options(
         url, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"}, timeout=10
