@@ -38,7 +38,7 @@ class RunningServer:
         self._server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
-class _ExactHeaderTask(WSGITask):  # type: ignore[misc]
+class _ExactHeaderTask(WSGITask):
     """waitress writes header names Capitalized-Like-This; COS sends `ETag` and `x-cos-request-id`, and
     cos-python-sdk-v5 copies response headers into a plain dict (`response["ETag"]`), so keep the app's spelling."""
 
@@ -53,7 +53,7 @@ class _ExactHeaderTask(WSGITask):  # type: ignore[misc]
         return b"\r\n".join(lines)
 
 
-class _Channel(HTTPChannel):  # type: ignore[misc]
+class _Channel(HTTPChannel):
     task_class = _ExactHeaderTask
 
 
