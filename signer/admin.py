@@ -49,10 +49,12 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for account in queryset:
             result = services.account_test_connection(account=account)
             if result.ok:
-                self.message_user(request, f"{account.name}: connection OK ({result.message}).", messages.SUCCESS)
+                self.message_user(request, f"Connection OK for {account.name}: {result.message}.", messages.SUCCESS)
             else:
                 self.message_user(
-                    request, f"{account.name}: STS answered {result.code}: {result.message}", messages.ERROR
+                    request,
+                    f"Connection failed for {account.name}: STS answered {result.code}: {result.message}",
+                    messages.ERROR,
                 )
 
 

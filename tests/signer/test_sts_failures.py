@@ -1,0 +1,116 @@
+"""When STS fails: its error code comes back as 502; when it is down or slow, a still-valid cached credential is
+served, else 503. Nothing secret in any of those answers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from signer.models import CloudAccount, IssuedCredential
+from signer.services import margin_for
+from tests.factories import make_account, make_policy, make_token, make_user
+from tests.signer.conftest import Api
+from tests.signer.test_access import assert_error
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never answers: an STS that hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join(timeout=5)
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    ("secret_id", "secret_key", "code"),
+    [
+        ("AKIDLOCALCLOUDDEVELOPMENTKEY0000", "not-the-right-key-at-all-000000", "AuthFailure.SignatureFailure"),
+        ("AKIDNOSUCHKEYATLOCALCLOUD0000000", "whatever-key-0000000000000000000", "AuthFailure.SecretIdNotFound"),
+    ],
+)
+def test_it_answers_502_with_the_sts_error_code(
+    api: Api, cloud: Any, bucket: str, secret_id: str, secret_key: str, code: str
+) -> None:
+    account = make_account(cloud, name="wrong keys", secret_id=secret_id, secret_key=secret_key)
+    charlie = make_user("charlie", policy=make_policy(account, bucket=bucket))
+    response = api.get("/sign", token=make_token(charlie))
+    body = assert_error(response, 502, code)
+    assert body["message"].startswith(f"STS refused the request: {code}")
+    assert secret_key not in response.text
+    assert not IssuedCredential.objects.exists()
+
+
+def test_it_answers_503_when_sts_is_unreachable_and_nothing_is_cached(
+    api: Api, alice_token: str, settings: Any
+) -> None:
+    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{closed_port()}"
+    body = assert_error(api.get("/sign", token=alice_token), 503, "StsUnavailable")
+    assert "try again" in body["message"]
+
+
+def test_it_answers_503_when_sts_does_not_answer_in_time(
+    api: Api, alice_token: str, settings: Any, silent_server: str
+) -> None:
+    settings.LOCALCLOUD_URL = silent_server
+    settings.STS_TIMEOUT = 0.5
+    assert_error(api.get("/sts", token=alice_token), 503, "StsUnavailable")
+
+
+def test_it_serves_a_cached_credential_past_the_margin_while_sts_is_down(
+    api: Api, alice_token: str, account: CloudAccount, settings: Any
+) -> None:
+    first = api.get("/sts", token=alice_token).json()
+    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{closed_port()}"
+    past_margin = first["expiredTime"] - margin_for(1800) + 60
+    with time_machine.travel(datetime.fromtimestamp(past_margin, tz=UTC)):
+        response = api.get("/sts", token=alice_token)
+        assert response.status_code == 200, response.text
+        assert response.json()["credentials"]["tmpSecretId"] == first["credentials"]["tmpSecretId"]
+    assert IssuedCredential.objects.filter(served_from_cache=True).count() == 1
+    # Once it has expired, there is nothing left to serve.
+    with time_machine.travel(datetime.fromtimestamp(first["expiredTime"] + 1, tz=UTC)):
+        assert_error(api.get("/sts", token=alice_token), 503, "StsUnavailable")
+
+
+def test_it_recovers_by_itself_when_sts_returns(api: Api, alice_token: str, settings: Any, cloud: Any) -> None:
+    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{closed_port()}"
+    assert api.get("/sign", token=alice_token).status_code == 503
+    settings.LOCALCLOUD_URL = cloud.url
+    assert api.get("/sign", token=alice_token).json()["code"] == 0
+
+
+def test_it_refuses_an_inactive_account(api: Api, alice_token: str, account: CloudAccount) -> None:
+    account.is_active = False
+    account.save()
+    assert_error(api.get("/sign", token=alice_token), 503, "AccountInactive")
