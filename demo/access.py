@@ -186,6 +186,8 @@ def _key_prefix(resource: str, *, region: str, appid: str, bucket: str) -> str |
     if not slash:
         # "<bucket>*"-style patterns: the whole bucket when the star reaches past the name.
         return "" if bucket_pattern.endswith("*") else None
+    if not key_pattern:
+        return ""  # the bucket itself: bucket-level operations (listing) cover the whole bucket
     star = key_pattern.find("*")
     if star < 0:
         return None  # one exact key: nothing to browse or upload under

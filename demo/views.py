@@ -402,9 +402,11 @@ def describe_policy(policy: Any) -> list[dict[str, Any]]:
 def _access_context(request: HttpRequest) -> dict[str, Any]:
     policies = []
     for index, access_policy in enumerate(policies_for_user(request.user)):
+        hint = None
         try:
             rendered = access_policy.render(request.user)
             statements = describe_policy(rendered)
+            hint = services.bucket_hint(rendered)
             problem = ""
         except ValueError as exc:
             statements, problem = [], str(exc)
@@ -420,11 +422,16 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
                 "limits": access_policy.limits().describe(),
                 "statements": statements,
                 "problem": problem,
+                "bucket_hint": hint,
             }
         )
     tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
     base = portal_origin(request)
+    example_bucket = next((p["bucket_hint"] for p in policies if p["bucket_hint"]), None)
     return {
+        "example_bucket": example_bucket or f"examplebucket-{policies[0]['appid'] if policies else '1250000000'}",
+        "example_region": policies[0]["region"] if policies else "ap-guangzhou",
+        "example_key": f"users/{request.user.get_username()}/photo.jpg",
         "policies": policies,
         "tokens": tokens,
         "base_url": base,
