@@ -133,6 +133,17 @@ def test_it_says_what_it_expected_when_a_signature_does_not_match(localcloud: Ru
     assert wrong_key not in message
 
 
+def test_it_never_echoes_a_session_token_it_was_sent(localcloud: RunningServer, bucket: str, issue: Issue) -> None:
+    creds = issue(alice_policy(bucket))
+    client = cos_client(localcloud, creds.secret_id, "a-wrong-temporary-secret-key", creds.token)
+    status, code, message = denied(lambda: client.put_object(Bucket=bucket, Key="users/alice/k.txt", Body=b"x"))
+    assert (status, code) == (403, "SignatureDoesNotMatch")
+    assert "x-cos-security-token=<x-cos-security-token>" in message
+    assert creds.token not in message
+    assert quote(creds.token, safe="") not in message
+    assert creds.secret_key not in message
+
+
 def test_it_rejects_unknown_keys_and_anonymous_requests(localcloud: RunningServer, bucket: str) -> None:
     stranger = cos_client(localcloud, "AKIDUNKNOWNUNKNOWNUNKNOWN000000", "whatever")
     assert denied(lambda: stranger.list_objects(Bucket=bucket))[:2] == (403, "InvalidAccessKeyId")
@@ -304,3 +315,19 @@ def test_it_counts_operations_and_bytes_received(localcloud: RunningServer, root
     after = localcloud.app.stats.snapshot()
     assert after["cos:PutObject"] == before.get("cos:PutObject", 0) + 1
     assert after["cos:bytes_in"] - before.get("cos:bytes_in", 0) == 12345
+
+
+def test_it_never_logs_keys_or_tokens(
+    localcloud: RunningServer, bucket: str, issue: Issue, caplog: pytest.LogCaptureFixture
+) -> None:
+    creds = issue(alice_policy(bucket))
+    good = cos_client(localcloud, creds.secret_id, creds.secret_key, creds.token)
+    bad = cos_client(localcloud, creds.secret_id, "wrong-secret", creds.token)
+    with caplog.at_level("DEBUG", logger="localcloud"):
+        good.put_object(Bucket=bucket, Key="users/alice/logged.txt", Body=b"x")
+        denied(lambda: bad.put_object(Bucket=bucket, Key="users/alice/logged.txt", Body=b"x"))
+        denied(lambda: good.put_object(Bucket=bucket, Key="users/bob/logged.txt", Body=b"x"))
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("localcloud"))
+    assert "users/alice/logged.txt" in logged  # it does log requests...
+    for secret in (creds.secret_key, creds.token, quote(creds.token, safe=""), DEFAULT_SECRET_KEY):
+        assert secret not in logged  # ...but never what would let someone else make them
