@@ -1,0 +1,76 @@
+"""What alice cannot reach in the browser (issue 4, "What it must show" 6; issue 6, item 5): bob's files are not
+listed, bob's folder is refused, a download link for bob's key forged with alice's credentials is refused by COS, and
+/sts will not hand alice a credential for bob's prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo import cos
+from signer import services
+from tests.demo.live import ROOT, Portal, login, objects_url, portal_fixture
+from tests.factories import REGION
+
+__all__ = ["portal_fixture"]  # the fixture, for pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_it_keeps_bobs_files_from_alice(portal: Portal, page: Any, artifacts_dir: Path) -> None:
+    alice = portal.user("alice")
+    portal.user("bob")
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/bob/diary.txt", body=b"bob's secret")
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/alice/notes.txt", body=b"alice's notes")
+    login(page, portal, "alice")
+
+    page.goto(objects_url(portal))
+    listing = page.get_by_test_id("object-list").inner_text()
+    assert "notes.txt" in listing
+    assert "diary.txt" not in listing
+    assert "users/bob" not in page.content()
+
+    response = page.goto(objects_url(portal, prefix="users/bob/"))
+    assert response.status == 403
+    assert "diary.txt" not in page.content()
+    assert page.get_by_test_id("denied-action").inner_text() == "name/cos:GetBucket"
+
+    # A link for bob's key signed with alice's own temporary credentials: COS refuses it.
+    alice_keys = cos.keys_from(services.credentials_issue(user=alice))
+    forged = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key="users/bob/diary.txt")
+    refused = page.goto(forged)
+    assert refused.status == 403
+    assert "AccessDenied" in page.content()
+    assert "bob's secret" not in page.content()
+    # ...while the same credentials read alice's own file.
+    own = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key="users/alice/notes.txt")
+    assert page.request.get(own).body() == b"alice's notes"
+
+    # The page's credential endpoint will not narrow alice's policy to bob's prefix either.
+    page.goto(objects_url(portal))
+    answer = page.evaluate(
+        """async (bucket) => {
+             const csrf = document.querySelector('[name=csrfmiddlewaretoken]').value;
+             const response = await fetch('/sts', {method: 'POST', credentials: 'same-origin',
+               headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+               body: JSON.stringify({scopes: [{action: 'name/cos:PutObject', bucket: bucket,
+                                               region: 'ap-guangzhou', prefix: 'users/bob/diary.txt'}]})});
+             return {status: response.status, body: await response.json()};
+           }""",
+        portal.bucket,
+    )
+    assert answer["status"] == 403
+    assert answer["body"]["codeDesc"] == "ScopeNotAllowed"
+
+
+def test_it_refuses_bob_deleting_alices_file_through_the_page(portal: Portal, page: Any) -> None:
+    portal.user("alice")
+    portal.user("bob")
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/alice/keep.txt", body=b"keep")
+    login(page, portal, "bob")
+    page.goto(f"{portal.url}/buckets/{REGION}/{portal.bucket}/delete/?key=users/alice/keep.txt")
+    assert page.get_by_test_id("denied-action").inner_text() == "name/cos:DeleteObject"
+    assert portal.stored("users/alice/keep.txt") == b"keep"
