@@ -91,7 +91,8 @@
       value /= 1024;
       unit += 1;
     } while (value >= 1024 && unit < units.length - 1);
-    return (value >= 10 ? value.toFixed(0) : value.toFixed(1)) + ' ' + units[unit];
+    var shown = value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1);
+    return shown + ' ' + units[unit];
   }
 
   function humanDuration(seconds) {
