@@ -14,7 +14,14 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
 from django.db import DatabaseError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions, serializers, status
@@ -91,6 +98,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@extend_schema_serializer(component_name="Error")
 class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
     code = serializers.IntegerField(help_text="Non-zero: the HTTP status.")
     message = serializers.CharField()
@@ -183,6 +191,7 @@ class ScopeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     prefix = serializers.CharField(max_length=1024, allow_blank=True, required=False, default="")
 
 
+@extend_schema_serializer(component_name="CredentialsRequest")
 class CredentialsInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     policy = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="A policy assigned to you; default: your default"
@@ -260,6 +269,7 @@ class SignApi(CredentialsApi):
         tmpSecretId = serializers.CharField()
         tmpSecretKey = serializers.CharField()
 
+    @extend_schema_serializer(component_name="SignResponse")
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         code = serializers.IntegerField(help_text="0 on success")
         message = serializers.CharField(allow_blank=True)
@@ -320,6 +330,7 @@ class SignApi(CredentialsApi):
 class StsApi(CredentialsApi):
     """GET|POST /sts: the `qcloud-cos-sts` envelope newer iOS/Android/JS code parses."""
 
+    @extend_schema_serializer(component_name="StsResponse")
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         credentials = inline_serializer(
             "StsCredentials",
@@ -381,10 +392,12 @@ class AuthLoginApi(SignerApiView):
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "login"
 
+    @extend_schema_serializer(component_name="LoginRequest")
     class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
+    @extend_schema_serializer(component_name="LoginResponse")
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
         expiry = serializers.DateTimeField(allow_null=True)

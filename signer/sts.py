@@ -86,7 +86,7 @@ def client(*, secret_id: str, secret_key: str, region: str) -> sts_client.StsCli
     sts = sts_client.StsClient(credential.Credential(secret_id, secret_key), region or DEFAULT_REGION, profile)
     if settings.LOCAL_MODE:
         # localcloud is on loopback: never send it through a proxy from the environment.
-        session = getattr(getattr(sts, "request", None), "_session", None)
+        session = getattr(getattr(getattr(sts, "request", None), "conn", None), "_session", None)
         if session is not None:
             session.trust_env = False
     return sts
@@ -111,7 +111,7 @@ def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
         if code in _UNAVAILABLE_CODES:
             logger.warning("STS %s unavailable: %s", action, code)
             raise StsUnavailable(f"STS did not answer {action} ({code})") from None
-        message = str(exc.get_message() or "")[:500]
+        message = str(exc.get_message() or "").split("\n", 1)[0][:300]
         logger.warning("STS %s failed: %s (request %s)", action, code, exc.get_request_id())
         raise StsError(code or "UnknownError", message, str(exc.get_request_id() or "")) from None
 

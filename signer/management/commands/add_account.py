@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,6 +21,7 @@ from signer.models import CloudAccount
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)
     help = "Add (or update) a cloud account; the SecretKey is read from stdin or --secret-key-file, never echoed."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,18 +32,18 @@ class Command(BaseCommand):
         parser.add_argument("--role-arn", default="", help="qcs::cam::uin/<uin>:roleName/<name> to use AssumeRole")
         parser.add_argument("--secret-key-file", help="A file holding the SecretKey (e.g. a Docker secret)")
 
-    def _secret_key(self, path: str | None) -> str:
+    def _secret_key(self, path: str | None, stdin: TextIO) -> str:
         if path:
             try:
                 return Path(path).read_text().strip()
             except OSError as exc:
                 raise CommandError(f"cannot read --secret-key-file {path!r}: {exc.strerror}") from exc
-        if sys.stdin.isatty():
+        if stdin.isatty():
             return getpass.getpass("SecretKey (not echoed): ").strip()
-        return sys.stdin.readline().strip()
+        return stdin.readline().strip()
 
     def handle(self, *args: Any, **options: Any) -> None:
-        secret_key = self._secret_key(options.get("secret_key_file"))
+        secret_key = self._secret_key(options.get("secret_key_file"), options.get("stdin") or sys.stdin)
         if not secret_key:
             raise CommandError("no SecretKey given: pipe it on stdin or use --secret-key-file")
         existing = CloudAccount.objects.filter(name=options["name"]).first()
