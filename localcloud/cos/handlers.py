@@ -158,7 +158,7 @@ def get_bucket(call: Call) -> Response:
 def put_bucket_cors(call: Call) -> Response:
     call.authorize()
     call.bucket()
-    rules = xml.parse_cors(call.request.read_small_body())
+    rules = xml.parse_cors(call.read_xml_body())
     call.storage.set_cors(call.bucket_name, rules)
     return Response(200)
 

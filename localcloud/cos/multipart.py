@@ -103,7 +103,7 @@ def complete(call: Call) -> Response:
     check_key(call.key)
     call.bucket()
     upload = _upload(call)
-    wanted = xml.parse_complete(call.request.read_small_body())
+    wanted = xml.parse_complete(call.read_xml_body())
     numbers = [number for number, _ in wanted]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
         raise CosError(400, "InvalidPartOrder", "The list of parts was not in ascending order by part number.")

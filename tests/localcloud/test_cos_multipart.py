@@ -13,7 +13,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.localcloud.conftest import REGION, cos_error, md5_hex
+from tests.localcloud.conftest import REGION, cos_error, md5_b64, md5_hex
 
 MIB = 1024 * 1024
 
@@ -159,6 +159,21 @@ def test_it_refuses_malformed_completion_xml(localcloud: RunningServer, root: Co
         )
         assert response.status_code == 400, body
         assert "<Code>MalformedXML</Code>" in response.text
+
+    # cos-js-sdk-v5 sends the part list with a Content-MD5; a body that does not match it is refused.
+    body = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>"
+    params = {"uploadId": upload_id}
+    headers = {"host": host, "content-md5": md5_b64(b"something else")}
+    auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "POST", "x.bin", params=params, headers=headers)
+    response = requests.post(
+        f"{localcloud.url}/cos/{REGION}/{bucket}/x.bin",
+        params=params,
+        data=body,
+        headers={"Authorization": auth, "Content-MD5": headers["content-md5"]},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert "<Code>BadDigest</Code>" in response.text
 
 
 def test_it_aborts_uploads_and_forgets_them(root: CosS3Client, bucket: str) -> None:
