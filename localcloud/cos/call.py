@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from localcloud.cos import auth
@@ -58,16 +58,19 @@ class Call:
                 return value
         return default
 
-    def context(
-        self, *, content_length: int | None = None, content_type: str | None = None, use_request: bool = True
-    ) -> RequestContext:
-        headers = self.request.headers
+    def context(self) -> RequestContext:
+        """What CAM conditions look at: this request's size, type, client address and x-cos-acl."""
         return RequestContext(
-            content_length=content_length if not use_request else self.request.content_length,
-            content_type=content_type if not use_request else headers.get("content-type"),
+            content_length=self.request.content_length,
+            content_type=self.request.headers.get("content-type"),
             ip=self.request.remote_addr,
-            acl=headers.get("x-cos-acl"),
+            acl=self.request.headers.get("x-cos-acl"),
         )
+
+    def upload_context(self, content_length: int | None, content_type: str | None) -> RequestContext:
+        """For UploadPart and CompleteMultipartUpload: the size of the part or of the whole, and the type the upload
+        was initiated with (these requests carry no object Content-Type of their own)."""
+        return replace(self.context(), content_length=content_length, content_type=content_type)
 
     def authorize(self, *, prefix: str = "", context: RequestContext | None = None) -> None:
         auth.check_access(

@@ -47,7 +47,7 @@ def upload_part(call: Call) -> Response:
     call.bucket()
     upload = _upload(call)
     length = call.request.content_length
-    call.authorize(context=call.context(content_length=length, content_type=_type(upload), use_request=False))
+    call.authorize(context=call.upload_context(length, _type(upload)))
     expected_md5 = call.content_md5()
     received = call.storage.receive(call.request.body, length, lambda n: call.app.stats.add("cos:bytes_in", n))
     try:
@@ -126,7 +126,7 @@ def complete(call: Call) -> Response:
             )
         chosen.append(part)
     total = sum(part.size for part in chosen)
-    call.authorize(context=call.context(content_length=total, content_type=_type(upload), use_request=False))
+    call.authorize(context=call.upload_context(total, _type(upload)))
 
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324 - COS's ETag
     etag = f'"{digest.hexdigest()}-{len(chosen)}"'

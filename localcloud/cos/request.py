@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, BinaryIO
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from localcloud.cos.addressing import Target, resolve
 from localcloud.cos.errors import CosError
@@ -42,10 +42,8 @@ class CosRequest:
             if "://" in raw_path:  # absolute-form request target
                 raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
         else:
-            from urllib.parse import quote
-
             raw_path = quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/")
-        headers = {}
+        headers: dict[str, str] = {}
         for name, value in environ.items():
             if name.startswith("HTTP_"):
                 headers[name[5:].replace("_", "-").lower()] = value
