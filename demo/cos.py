@@ -10,7 +10,7 @@ bucket requests go to `IP:Port` with the virtual-host `Host` header the SDK sets
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -248,28 +248,41 @@ def list_objects(
     return ObjectPage(objects=objects, folders=folders, next_marker=next_marker, is_truncated=is_truncated)
 
 
-def presign_get(keys: Keys, *, region: str, bucket: str, key: str, expires: int = 300) -> str:
+def presign_get(
+    keys: Keys,
+    *,
+    region: str,
+    bucket: str,
+    key: str,
+    expires: int = 300,
+    params: Mapping[str, str] | None = None,
+) -> str:
     """A download link a browser can follow for `expires` seconds, carrying x-cos-security-token for temporary keys.
 
     cos-python-sdk-v5 signs but leaves the token out of presigned URLs; COS refuses temporary keys without it.
+    `params` (e.g. response-content-disposition) are signed and added to the query.
     """
+    extra = dict(params or {})
     if settings.LOCAL_MODE:
         scheme, host, port = _local_endpoint(settings.LOCALCLOUD_PUBLIC_URL)
         # Sign for the host the browser will send (localcloud also accepts it without the port).
         config = CosConfig(
             Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key, Scheme=scheme, IP=host, Port=port
         )
-        authorization = CosS3Client(config, retry=0).get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires)
+        authorization = CosS3Client(config, retry=0).get_auth(
+            Method="GET", Bucket=bucket, Key=key, Expired=expires, Params=extra
+        )
         base = settings.LOCALCLOUD_PUBLIC_URL.rstrip("/")
         url = f"{base}/cos/{quote(region, safe='')}/{quote(bucket, safe='')}/{quote(key, safe='/-_.~')}"
     else:
         client = CosS3Client(CosConfig(Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key), retry=0)
-        authorization = client.get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires)
+        authorization = client.get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires, Params=extra)
         url = client.get_object_url(Bucket=bucket, Key=key)
-    params = dict(item.split("=", 1) for item in authorization.split("&"))
+    query = dict(item.split("=", 1) for item in authorization.split("&"))
+    query.update(extra)
     if keys.token:
-        params["x-cos-security-token"] = keys.token
-    return f"{url}?{urlencode(params, quote_via=quote)}"
+        query["x-cos-security-token"] = keys.token
+    return f"{url}?{urlencode(query, quote_via=quote)}"
 
 
 def delete_object(keys: Keys, *, region: str, bucket: str, key: str) -> None:

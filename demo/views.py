@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from knox.models import AuthToken
 
 from demo import cos
@@ -225,21 +225,21 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     crumb_root = root if root is not None and prefix.startswith(root) else ""
 
     can_read = bool(access.allowed_prefixes("GetObject", region=region, bucket=bucket))
+    download_base = reverse("demo:download", kwargs={"region": region, "bucket": bucket})
+    delete_base = reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
     rows = []
     for item in page.objects:
         readable = can_read and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
-        link = None
-        if readable:
-            link = cos.presign_get(access.keys, region=region, bucket=bucket, key=item.key, expires=DOWNLOAD_EXPIRES)
+        # Links go through the portal, which presigns at click time: pages never carry a session token, and a
+        # link left open for an hour still works.
+        link = f"{download_base}?{urlencode({'key': item.key})}" if readable else None
         rows.append(
             {
                 "object": item,
                 "download": link,
-                "thumbnail": link if link and is_image(item.key) else None,
+                "thumbnail": f"{link}&inline=1" if link and is_image(item.key) else None,
                 "can_delete": access.can("DeleteObject", region=region, bucket=bucket, key=item.key).allowed,
-                "delete_url": reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
-                + "?"
-                + urlencode({"key": item.key}),
+                "delete_url": f"{delete_base}?{urlencode({'key': item.key})}",
             }
         )
     folders = [
@@ -277,6 +277,32 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         "download_minutes": DOWNLOAD_EXPIRES // 60,
     }
     return render(request, "demo/objects.html", context)
+
+
+def content_disposition(filename: str) -> str:
+    """attachment; filename="..." (ASCII fallback) plus filename*=UTF-8'' for any name."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@demo_view
+@require_GET
+def download(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
+    """Redirect to a link presigned now with the user's temporary credentials; the bytes come from COS directly."""
+    access, _ref = bucket_for_user(request, region, bucket)
+    key = request.GET.get("key", "")
+    if not key or key.endswith("/"):
+        raise Http404("No such object")
+    if not access.can("GetObject", region=region, bucket=bucket, key=key).allowed:
+        denied = Denied("GetObject", resource_of(access, "GetObject", region=region, bucket=bucket, key=key))
+        return denied_page(request, denied)
+    params = (
+        {}
+        if request.GET.get("inline")
+        else {"response-content-disposition": content_disposition(posixpath.basename(key))}
+    )
+    url = cos.presign_get(access.keys, region=region, bucket=bucket, key=key, expires=DOWNLOAD_EXPIRES, params=params)
+    return HttpResponseRedirect(url)  # never cached: demo_view adds no-store
 
 
 @demo_view

@@ -7,13 +7,14 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
 from django.test import Client
 
 from demo import cos
+from signer import services
 from signer.models import CloudAccount
 from tests.factories import APPID, REGION, make_policy, make_user
 
@@ -60,23 +61,49 @@ def test_it_lists_folders_files_sizes_and_breadcrumbs(alice_client: Client, buck
     assert f'aria-current="page">{folder.split("/")[2]}<' in crumbs.group(1)
 
 
-def test_it_links_presigned_downloads_that_carry_the_token(alice_client: Client, bucket: str, folder: str) -> None:
+def test_it_links_downloads_presigned_at_click_time_with_the_token(
+    alice_client: Client, alice: Any, bucket: str, folder: str
+) -> None:
     body = page_of(alice_client, bucket, prefix=folder)
     downloads = links(body, "download")
     assert len(downloads) == 2
-    for url in downloads:
-        query = parse_qs(urlsplit(url).query)
-        assert query["x-cos-security-token"]
-        assert query["q-ak"]
-        start, end = (int(t) for t in query["q-sign-time"][0].split(";"))
-        assert end - start <= 600  # minutes, not hours
     report = next(u for u in downloads if "report.txt" in u)
-    response = requests.get(report, timeout=10)
-    assert response.status_code == 200
-    assert response.content == b"hello " * 300
+    assert report.startswith(f"/buckets/{REGION}/{bucket}/download/?key=")
+
+    response = alice_client.get(report)
+    assert response.status_code == 302
+    assert "no-store" in response["Cache-Control"]
+    target = response["Location"]
+    query = parse_qs(urlsplit(target).query)
+    assert query["x-cos-security-token"]
+    assert query["q-ak"]
+    start, end = (int(t) for t in query["q-sign-time"][0].split(";"))
+    assert end - start <= 600  # minutes, not hours
+    fetched = requests.get(target, timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.content == b"hello " * 300
+    assert fetched.headers["Content-Disposition"].startswith('attachment; filename="report.txt"')
+
     thumbnail = re.search(r'<img src="([^"]+)" alt="" class="thumb"', body)
     assert thumbnail
-    assert "photo.png" in thumbnail.group(1)
+    inline = alice_client.get(unescape(thumbnail.group(1)))
+    assert inline.status_code == 302
+    assert "photo.png" in inline["Location"]
+    assert "content-disposition" not in inline["Location"]
+
+
+def test_it_never_puts_a_secret_in_the_page(alice_client: Client, alice: Any, bucket: str, folder: str) -> None:
+    credentials = services.credentials_issue(user=alice)
+    body = page_of(alice_client, bucket, prefix=folder)
+    assert credentials.session_token not in body
+    assert credentials.tmp_secret_key not in body
+    assert quote(credentials.session_token, safe="") not in body
+
+
+def test_it_refuses_bob_a_download_of_alices_file(bob_client: Client, bucket: str, folder: str) -> None:
+    response = bob_client.get(f"/buckets/{REGION}/{bucket}/download/", {"key": f"{folder}report.txt"})
+    assert response.status_code == 403
+    assert "name/cos:GetObject" in response.content.decode()
 
 
 def test_it_pages_by_marker_without_listing_the_whole_bucket(
