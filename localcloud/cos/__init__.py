@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from localcloud.cos import auth, cors, handlers, multipart
 from localcloud.cos.call import Call
@@ -80,7 +81,10 @@ class CosService:
         response.headers.append(("x-cos-request-id", request_id))
         response.headers.append(("x-cos-trace-id", request_id))
         if request is not None and method != "OPTIONS":
-            response.headers.extend(self._cors_headers(request, response))
+            try:
+                response.headers.extend(self._cors_headers(request, response))
+            except Exception:
+                log.exception("CORS headers for %s %s failed", method, request.raw_path)
         log.info("%s %s -> %s", method, request.raw_path if request else "?", response.status)
         return response.send(environ, start_response, head=method == "HEAD")
 
@@ -126,7 +130,10 @@ class CosService:
         return cors.response_headers(rule, origin) if rule else []
 
     def _error(self, exc: CosError, request: CosRequest | None, environ: dict[str, Any], request_id: str) -> Response:
-        resource = request.target.resource() if request is not None else str(environ.get("PATH_INFO", "/"))
+        if request is not None:
+            resource = request.target.resource()
+        else:  # the request could not be parsed: name the path as sent, percent-encoded so the XML stays valid
+            resource = quote(str(environ.get("PATH_INFO", "/")).encode("latin-1", "replace"), safe="/")
         root = build(
             "Error",
             ("Code", exc.code),
