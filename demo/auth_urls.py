@@ -6,7 +6,9 @@ Kept outside demo.urls so the names stay "login" and "logout" (settings.LOGIN_UR
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from demo.auth_views import LoginView
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

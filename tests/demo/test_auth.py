@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from tests.factories import DEMO_BUCKET, PASSWORD, REGION
@@ -64,3 +66,17 @@ def test_it_logs_out_with_a_post(alice_client: Client) -> None:
     response = alice_client.post("/accounts/logout/")
     assert response.status_code == 302
     assert alice_client.get("/").status_code == 302
+
+
+def test_it_slows_down_password_guessing(client: Client, alice: Any, settings: Any) -> None:
+    settings.SIGNER_LOGIN_RATE = "3/min"
+    for _ in range(3):
+        assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}).status_code == 200
+    refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Too many failed sign-ins" in refused.content.decode()
+    assert client.get("/").status_code == 302  # not signed in
+
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(seconds=61)):
+        assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302

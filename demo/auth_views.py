@@ -1,0 +1,46 @@
+"""The sign-in form, slowed down for guessers: after SIGNER_LOGIN_RATE failed attempts from one address (the same
+rate the API's /api/auth/login uses), further attempts are refused with 429 until the period has passed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/min" -> (10, 60), DRF's spelling."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS.get(period.strip().lower(), 60)
+
+
+def _key(request: HttpRequest) -> str:
+    return f"demo:login-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit, period = parse_rate(settings.SIGNER_LOGIN_RATE)
+        key = _key(request)
+        if int(cache.get(key, 0)) >= limit:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, f"Too many failed sign-ins from your address. Try again in {period} seconds.")
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(period)
+            return response
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back: a failed attempt
+            cache.add(key, 0, timeout=period)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=period)
+        return response
