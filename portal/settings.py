@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN; CSP is 'self')
     "corsheaders",
     "csp",
     "signer",
@@ -242,6 +243,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Temporary Tencent Cloud credentials for signed-in users, limited by their policies.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CORS_ALLOWED_ORIGINS = SIGNER_CORS_ORIGINS
