@@ -1,0 +1,252 @@
+"""Fixtures for the hardening tests: an isolated cache, alice and bob with the demo policy, an HTTP client for the
+portal on live_server, and real processes (localcloud, redis-server) that a test may kill and restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from qcloud_cos import CosConfig, CosS3Client
+
+from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.server import RunningServer
+from signer.models import AccessPolicy, CloudAccount
+from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
+from tests.hardening import secrets_plugin
+
+ROOT_DIR = Path(__file__).resolve().parent.parent.parent
+PYTHON = sys.executable
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Until tests/conftest.py lists it in pytest_plugins, register the secrets watch when this folder is collected.
+    if not config.pluginmanager.is_registered(secrets_plugin):
+        config.pluginmanager.register(secrets_plugin, secrets_plugin.NAME)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings: Any) -> str:
+    """A cache of its own for every test (credential cache, single-flight locks, throttles), on locmem or Redis."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
+    default = caches["default"]
+    if "redis" in default["BACKEND"].lower():
+        default["KEY_PREFIX"] = prefix
+    else:
+        default["LOCATION"] = prefix
+    settings.CACHES = caches
+    return prefix
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------------------------ portal + users
+
+
+@pytest.fixture
+def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
+    return make_account(cloud)
+
+
+@pytest.fixture
+def bucket(cloud: RunningServer) -> str:
+    return make_bucket(cloud, DEMO_BUCKET)
+
+
+@pytest.fixture
+def policy(account: CloudAccount, bucket: str) -> AccessPolicy:
+    return make_policy(account, name="read-write own prefix", bucket=bucket)
+
+
+@pytest.fixture
+def alice(policy: AccessPolicy) -> Any:
+    return make_user("alice", policy=policy)
+
+
+@pytest.fixture
+def bob(policy: AccessPolicy) -> Any:
+    return make_user("bob", policy=policy)
+
+
+@pytest.fixture
+def alice_token(alice: Any) -> str:
+    return make_token(alice)
+
+
+@pytest.fixture
+def bob_token(bob: Any) -> str:
+    return make_token(bob)
+
+
+@dataclass
+class Api:
+    """The portal over a real socket (live_server), as a mobile app calls it."""
+
+    base: str
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token is not None:
+            headers["Authorization"] = f"Token {token}"
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, f"{self.base}{path}", headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.call("POST", path, **kwargs)
+
+
+@pytest.fixture
+def api(live_server: Any) -> Iterator[Api]:
+    client = Api(live_server.url)
+    client.session.trust_env = False
+    yield client
+    client.session.close()
+
+
+def assert_envelope(response: requests.Response | Any, status: int, code_desc: str | None = None) -> dict[str, Any]:
+    """The portal's error envelope: real status, JSON `{code, message, codeDesc}`."""
+    assert response.status_code == status, getattr(response, "text", response.content)
+    content_type = response.headers["Content-Type"]
+    assert content_type == "application/json", content_type
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"code", "message", "codeDesc"}, body
+    assert body["code"] == status
+    assert body["message"]
+    if code_desc is not None:
+        assert body["codeDesc"] == code_desc, body
+    return body
+
+
+def cos_client(address: Any, secret_id: str, secret_key: str, token: str | None = None) -> CosS3Client:
+    """cos-python-sdk-v5 against localcloud, as an app holding the portal's credentials uses it."""
+    config = CosConfig(
+        Region=REGION,
+        SecretId=secret_id,
+        SecretKey=secret_key,
+        Token=token,
+        Scheme="http",
+        IP=address.host,
+        Port=address.port,
+        ServiceDomain=f"{address.host}:{address.port}",
+    )
+    return CosS3Client(config, retry=0)
+
+
+def root_client(address: Any) -> CosS3Client:
+    return cos_client(address, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+
+
+# ----------------------------------------------------------------------------------------------- real processes
+
+
+@dataclass
+class Process:
+    """A server as a real child process on a fixed port, which a test may kill -9 and start again."""
+
+    name: str
+    args: list[str]
+    port: int
+    log: Path
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    process: subprocess.Popen[bytes] | None = None
+
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                self.args, cwd=ROOT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        pytest.fail(f"{self.name} did not listen on {self.port} within {timeout}s")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+
+@pytest.fixture
+def localcloud_process(tmp_path: Path) -> Iterator[Process]:
+    """localcloud as `python -m localcloud` on a fixed free port with a persistent data folder."""
+    port = free_port()
+    data = tmp_path / "localcloud-data"
+    process = Process(
+        "localcloud",
+        [PYTHON, "-m", "localcloud", "--port", str(port), "--data", str(data)],
+        port,
+        tmp_path / "localcloud.log",
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def redis_process(tmp_path: Path) -> Iterator[Process]:
+    """A redis-server of our own (the machine's Redis serves other tests and must not be stopped)."""
+    port = free_port()
+    process = Process(
+        "redis",
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        port,
+        tmp_path / "redis.log",
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def wait_until(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll `check` until it returns something truthy (real processes take real time to come back)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s (last: {last!r})")
