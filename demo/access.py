@@ -24,16 +24,6 @@ from qcloud.regions import is_region
 from signer.selectors import policy_for_user
 from signer.services import TemporaryCredentials, credentials_issue
 
-UPLOAD_OPERATIONS = (
-    "PutObject",
-    "InitiateMultipartUpload",
-    "UploadPart",
-    "CompleteMultipartUpload",
-    "ListMultipartUploads",
-    "ListParts",
-    "AbortMultipartUpload",
-)
-
 
 @dataclass(frozen=True)
 class UploadLimits:

@@ -6,17 +6,33 @@ screenshot of every page under artifacts/screenshots/.
 from __future__ import annotations
 
 import secrets
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.demo.live import Portal, login, objects_url, portal_fixture, screenshot
+from demo import cos
+from tests.demo.live import ROOT, Portal, login, objects_url, portal_fixture, screenshot
 from tests.factories import APPID, REGION
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
+
+
+def png(size: int = 64) -> bytes:
+    """A small gradient PNG, made by hand (no image library needed)."""
+    rows = b"".join(
+        b"\x00" + bytes(c for x in range(size) for c in (255, 120 + x * 2, 40 + y * 3)) for y in range(size)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def test_it_walks_from_login_to_the_demo_bucket(portal: Portal, page: Any, artifacts_dir: Path) -> None:
@@ -82,12 +98,21 @@ def test_it_screenshots_the_remaining_pages(portal: Portal, page: Any, artifacts
     assert page.get_by_test_id("new-token").input_value()
     screenshot(page, artifacts_dir, "access-token-created")
 
-    from demo import cos
-    from tests.demo.live import ROOT
-
     cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/alice/screens/notes.txt", body=b"notes")
+    cos.put_object(
+        ROOT,
+        region=REGION,
+        bucket=portal.bucket,
+        key="users/alice/screens/sunset.png",
+        body=png(),
+        content_type="image/png",
+    )
     page.goto(objects_url(portal, prefix="users/alice/screens/"))
-    page.locator("a.delete").first.click()
+    # The thumbnail loads through the portal's redirect to a presigned link, under the page's CSP.
+    thumbnail = page.locator("tr[data-key='users/alice/screens/sunset.png'] img.thumb")
+    page.wait_for_function("img => img.complete && img.naturalWidth === 64", arg=thumbnail.element_handle())
+    screenshot(page, artifacts_dir, "objects-thumbnails")
+    page.locator("tr[data-key='users/alice/screens/notes.txt'] a.delete").click()
     screenshot(page, artifacts_dir, "delete-confirm")
     page.get_by_role("button", name="Delete").click()
     assert "Deleted users/alice/screens/notes.txt" in page.locator(".messages").inner_text()
