@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
 from localcloud.cos.errors import malformed_xml
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` with what XML 1.0 cannot carry percent-encoded (a key with a control character, an echoed path)."""
+    return _NOT_XML.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), value)
 
 
 def build(tag: str, *children: ET.Element | tuple[str, str | int | None] | None) -> ET.Element:
@@ -20,7 +29,7 @@ def build(tag: str, *children: ET.Element | tuple[str, str | int | None] | None)
         else:
             name, text = child
             sub = ET.SubElement(element, name)
-            sub.text = "" if text is None else str(text)
+            sub.text = "" if text is None else xml_text(str(text))
     return element
 
 
