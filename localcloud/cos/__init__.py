@@ -98,6 +98,8 @@ class CosService:
             operation = classify(request.method, target.bucket, target.key, request.params)
         except UnsupportedOperation as exc:
             raise CosError(501, "NotImplemented", f"localcloud does not implement this request: {exc}.") from exc
+        if "x-cos-copy-source" in request.headers:  # PUT Object - Copy / Upload Part - Copy: not a plain upload
+            raise CosError(501, "NotImplemented", "localcloud does not implement copying objects (x-cos-copy-source).")
         self.app.stats.add(f"cos:{operation}")
         caller = auth.authenticate(request, self.app.credentials, self.app.clock)
         call = Call(self.app, self.storage, request, caller, operation)

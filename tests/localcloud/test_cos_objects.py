@@ -179,6 +179,7 @@ def test_it_never_answers_bad_input_with_a_server_error(localcloud: RunningServe
         ("PATCH", "/k", {}, 405, "MethodNotAllowed"),
         ("GET", "/k?acl", {}, 501, "NotImplemented"),
         ("PUT", "/?cors", {}, 400, "MalformedXML"),
+        ("PUT", "/copy.txt", {"x-cos-copy-source": "elsewhere/k"}, 501, "NotImplemented"),
     ]
     for method, path, headers, status, code in cases:
         key = path.split("?")[0].lstrip("/")
