@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
@@ -252,8 +253,46 @@ def _invalid_range(size: int) -> CosError:
     )
 
 
+def _preconditions(call: Call, info: ObjectInfo) -> Response | None:
+    """If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), as RFC 9110 orders them."""
+    headers = call.request.headers
+    etag = info.etag.strip('"')
+
+    def etags(value: str) -> set[str]:
+        return {item.strip().removeprefix("W/").strip('"') for item in value.split(",")}
+
+    def since(value: str) -> float | None:
+        try:
+            return parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            return None
+
+    failed = CosError(412, "PreconditionFailed", "At least one of the preconditions you specified did not hold.")
+    if "if-match" in headers:
+        wanted = etags(headers["if-match"])
+        if "*" not in wanted and etag not in wanted:
+            raise failed
+    elif "if-unmodified-since" in headers:
+        limit = since(headers["if-unmodified-since"])
+        if limit is not None and int(info.modified) > limit:
+            raise failed
+    not_modified = Response(304, [("ETag", info.etag), ("Last-Modified", xml.http_date(info.modified))])
+    if "if-none-match" in headers:
+        wanted = etags(headers["if-none-match"])
+        if "*" in wanted or etag in wanted:
+            return not_modified
+    elif "if-modified-since" in headers:
+        limit = since(headers["if-modified-since"])
+        if limit is not None and int(info.modified) <= limit:
+            return not_modified
+    return None
+
+
 def get_object(call: Call) -> Response:
     info = _object(call)
+    unchanged = _preconditions(call, info)
+    if unchanged is not None:
+        return unchanged
     headers = _object_headers(call, info)
     byte_range = _byte_range(call.request.headers.get("range"), info.size)
     try:
@@ -269,6 +308,9 @@ def get_object(call: Call) -> Response:
 
 def head_object(call: Call) -> Response:
     info = _object(call)
+    unchanged = _preconditions(call, info)
+    if unchanged is not None:
+        return unchanged
     return Response(200, [*_object_headers(call, info), ("Content-Length", str(info.size))])
 
 
