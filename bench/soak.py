@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,16 +140,18 @@ def running_stack(*, workers: int = 4, threads: int = 16) -> Iterator[Stack]:
     password = secrets.token_urlsafe(12)
     stack = Stack(workdir, env, localcloud_url, f"http://127.0.0.1:{portal_port}", password)
     try:
-        localcloud = _spawn(
-            stack,
-            "localcloud",
-            [PYTHON, "-m", "localcloud", "--port", str(lc_port), "--data", env["LOCALCLOUD_DATA"]],
-        )
+        localcloud_args = [PYTHON, "-m", "localcloud", "--port", str(lc_port), "--data", env["LOCALCLOUD_DATA"]]
+        localcloud = _spawn(stack, "localcloud", localcloud_args)
         wait_for(f"{localcloud_url}/_localcloud/health", 30, localcloud)
         for command in (["migrate", "--noinput"], ["bootstrap_demo", "--password", password]):
             subprocess.run(
                 [PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
             )
+        # bootstrap_demo may write roles and sub-accounts into the data folder, which localcloud reads at start.
+        localcloud.terminate()
+        localcloud.wait(timeout=10)
+        localcloud = _spawn(stack, "localcloud-2", localcloud_args)
+        wait_for(f"{localcloud_url}/_localcloud/health", 30, localcloud)
         portal = _spawn(
             stack,
             "portal",
@@ -193,6 +195,19 @@ class Tally:
     transport_errors: list[str] = field(default_factory=list)
     uploads: dict[str, str] = field(default_factory=dict)  # key -> md5 hex of what was acknowledged
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    # Temporary secret keys, session tokens and API tokens handed out (kept only when asked, for leak checks).
+    collect_secrets: bool = False
+    secrets: set[str] = field(default_factory=set)
+
+    def delivered(self, response: requests.Response) -> None:
+        if not self.collect_secrets or response.status_code != 200:
+            return
+        body = response.json()
+        creds = body.get("credentials") or (body.get("data") or {}).get("credentials") or {}
+        with self.lock:
+            self.secrets.update(
+                v for v in (creds.get("tmpSecretKey"), creds.get("sessionToken"), body.get("token")) if v
+            )
 
     def record(self, kind: str, response: requests.Response, elapsed: float, expected: set[int]) -> None:
         with self.lock:
@@ -234,6 +249,8 @@ class Client:
             self.tally.failed(kind, exc)
             return None
         self.tally.record(kind, response, time.perf_counter() - started, expected)
+        if kind in {"login", "sign", "sts", "sts_scoped"}:
+            self.tally.delivered(response)
         return response
 
     def portal(self, kind: str, method: str, path: str, **kwargs: Any) -> requests.Response | None:
@@ -387,11 +404,20 @@ def verify(stack: Stack, uploads: dict[str, str]) -> tuple[int, list[str]]:
     return verified, problems
 
 
-def run(*, duration: float = 60.0, clients: int = 50, workers: int = 4, out: IO[str] | None = None) -> Report:
+def run(
+    *,
+    duration: float = 60.0,
+    clients: int = 50,
+    workers: int = 4,
+    out: IO[str] | None = None,
+    inspect: Callable[[Stack, Tally], None] | None = None,
+) -> Report:
+    """The soak; `inspect(stack, tally)` runs before the processes stop and the folder is removed (tests use it to
+    look at the portal's database file and logs; the tally then keeps every secret handed out)."""
     out = out or sys.stdout
     with running_stack(workers=workers) as stack:
         print(f"soak: portal {stack.portal_url} (gunicorn x{workers}), localcloud {stack.localcloud_url}", file=out)
-        tally = Tally()
+        tally = Tally(collect_secrets=inspect is not None)
         started = time.monotonic()
         deadline = started + duration
         threads = [
@@ -420,6 +446,8 @@ def run(*, duration: float = 60.0, clients: int = 50, workers: int = 4, out: IO[
         )
         if not report.ok:
             print(stack.log_tail(), file=out)
+        if inspect is not None:
+            inspect(stack, tally)
     for line in report.lines():
         print(line, file=out)
     return report
