@@ -11,7 +11,18 @@ from typing import Any
 
 import pytest
 
-from tests.demo.live import MiB, Portal, login, md5, objects_url, portal_fixture, screenshot, throttle_uploads
+from tests.demo.live import (
+    MiB,
+    Portal,
+    csp_violations,
+    login,
+    md5,
+    objects_url,
+    portal_fixture,
+    screenshot,
+    throttle_uploads,
+    watch_csp,
+)
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
@@ -50,8 +61,10 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     portal: Portal, page: Any, big_file: Path, artifacts_dir: Path
 ) -> None:
     portal.user("alice")
+    watch_csp(page)
     login(page, portal, "alice")
-    page.goto(objects_url(portal))
+    response = page.goto(objects_url(portal))
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.get_by_test_id("upload-prefix").inner_text() == "users/alice/"
     throttle_uploads(page, SLOW)
     before = portal.count("cos:bytes_in")
@@ -86,6 +99,7 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     assert portal.uploads_in_progress("users/alice/big.bin") == []
     # Resumed, not restarted: at most the parts in flight at the pause were sent twice.
     assert portal.count("cos:bytes_in") - before <= SIZE + 3 * MiB
+    assert csp_violations(page) == []  # the page works under the portal's Content-Security-Policy
     screenshot(page, artifacts_dir, "objects")
 
 

@@ -93,6 +93,18 @@ def login(page: Any, portal: Portal, username: str, password: str = PASSWORD) ->
     page.wait_for_url(f"{portal.url}/")
 
 
+def watch_csp(page: Any) -> None:
+    """Record Content-Security-Policy violations on every page the test opens (read them with csp_violations)."""
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+
+
+def csp_violations(page: Any) -> list[str]:
+    return list(page.evaluate("() => window.__csp || []"))
+
+
 def throttle_uploads(page: Any, bytes_per_second: int) -> Any:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
