@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,11 +19,11 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813 import models, sts_client
 
-from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
 from localcloud.credentials import IssuedCredentials
-from localcloud.server import RunningServer
+from localcloud.server import RunningServer, start_in_thread
 from qcloud.cos_signature import make_authorization
-from tests.localcloud.conftest import REGION, allow, cos_client, cos_error, deny, policy, resource
+from tests.localcloud.conftest import REGION, allow, cos_client, cos_error, deny, new_bucket_name, policy, resource
 
 Issue = Callable[..., IssuedCredentials]
 TemporaryClient = Callable[..., CosS3Client]
@@ -331,3 +332,41 @@ def test_it_never_logs_keys_or_tokens(
     assert "users/alice/logged.txt" in logged  # it does log requests...
     for secret in (creds.secret_key, creds.token, quote(creds.token, safe=""), DEFAULT_SECRET_KEY):
         assert secret not in logged  # ...but never what would let someone else make them
+
+
+def test_it_checks_the_canned_acl_a_request_asks_for(
+    bucket: str, issue: Issue, temporary_client: TemporaryClient
+) -> None:
+    creds = issue(
+        policy(
+            allow(
+                ["name/cos:PutObject"],
+                [resource(bucket, "users/alice/*")],
+                {"string_equal": {"cos:x-cos-acl": "private"}},
+            )
+        )
+    )
+    alice = temporary_client(creds)
+    alice.put_object(Bucket=bucket, Key="users/alice/private.txt", Body=b"x", ACL="private")
+    assert denied(lambda: alice.put_object(Bucket=bucket, Key="users/alice/public.txt", Body=b"x", ACL="public-read"))[
+        :2
+    ] == (403, "AccessDenied")
+
+
+def test_it_holds_sub_account_keys_to_their_policy(tmp_path: Path) -> None:
+    name = new_bucket_name("sub")
+    sub_policy = policy(allow(["name/cos:PutObject"], [resource(name, "users/alice/*")]))
+    server = start_in_thread(
+        Config(data_dir=tmp_path / "sub", subaccounts={"AKIDSUBACCOUNT0000000000000000001": ("subsecret", sub_policy)})
+    )
+    try:
+        cos_client(server).create_bucket(Bucket=name)
+        sub = cos_client(server, "AKIDSUBACCOUNT0000000000000000001", "subsecret")
+        sub.put_object(Bucket=name, Key="users/alice/by-sub.txt", Body=b"x")
+        assert denied(lambda: sub.put_object(Bucket=name, Key="users/bob/by-sub.txt", Body=b"x"))[:2] == (
+            403,
+            "AccessDenied",
+        )
+        assert denied(lambda: sub.list_buckets())[:2] == (403, "AccessDenied")
+    finally:
+        server.stop()
