@@ -188,6 +188,8 @@ class Storage:
                 leftover.unlink()
         used = {row[0] for row in self._db().execute("SELECT blob FROM objects UNION ALL SELECT blob FROM parts")}
         for shard in self.blobs.iterdir():
+            if not shard.is_dir():
+                continue
             for blob in shard.iterdir():
                 if blob.name not in used:
                     log.info("removing orphaned body %s", blob.name)
