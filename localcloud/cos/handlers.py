@@ -118,14 +118,11 @@ def get_bucket(call: Call) -> Response:
 
     entries: list[ListEntry] = []
     truncated = False
-    if max_keys > 0:
-        for entry in call.storage.iter_listing(call.bucket_name, prefix, delimiter, marker):
-            if len(entries) == max_keys:
-                truncated = True
-                break
-            entries.append(entry)
-    else:
-        truncated = next(iter(call.storage.iter_listing(call.bucket_name, prefix, delimiter, marker)), None) is not None
+    for entry in call.storage.iter_listing(call.bucket_name, prefix, delimiter, marker):
+        if len(entries) == max_keys:  # one more than fits: the page is truncated
+            truncated = True
+            break
+        entries.append(entry)
     contents = [
         xml.build(
             "Contents",
