@@ -8,7 +8,6 @@ from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-from localcloud.cos.storage import Received
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
 from tests.localcloud.conftest import REGION, cos_error, parse_xml
@@ -16,11 +15,7 @@ from tests.localcloud.conftest import REGION, cos_error, parse_xml
 
 def fill(localcloud: RunningServer, bucket: str, keys: list[str]) -> None:
     """Many objects, fast: straight through the storage layer (the listing is what is under test)."""
-    storage = localcloud.app.cos.storage
-    for key in keys:
-        path = storage.tmp / f"fill-{abs(hash(key))}"
-        path.write_bytes(key.encode())
-        storage.put_object(bucket, key, Received(path, len(key.encode()), b"\0" * 16), '"0"', {})
+    assert localcloud.app.cos.storage.seed(bucket, ((key, key.encode()) for key in keys)) == len(keys)
 
 
 def test_it_pages_through_2500_keys_in_order_without_duplicates(
