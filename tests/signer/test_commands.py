@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import socket
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -19,12 +22,21 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from demo import cos
+from localcloud.config import Config
+from localcloud.server import start_in_thread
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 from tests.factories import make_account, make_policy, make_token, make_user
 from tests.signer.conftest import Api
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 KEY = "a-secret-key-from-stdin-0123456789"
 
 
@@ -106,8 +118,8 @@ def test_it_prunes_old_audit_rows(api: Api, alice_token: str) -> None:
     assert IssuedCredential.objects.count() == 1
 
 
-def bootstrap(tmp_path: Path, localcloud_url: str, *args: str, mode: str = "local") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CLOUD_"))}
+def bootstrap_env(tmp_path: Path, localcloud_url: str, mode: str = "local") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "CLOUD_", "LOCALCLOUD_"))}
     env.update(
         {
             "PORTAL_VAR_DIR": str(tmp_path),
@@ -118,42 +130,96 @@ def bootstrap(tmp_path: Path, localcloud_url: str, *args: str, mode: str = "loca
     )
     if mode == "tencent":
         env.update({"SECRET_KEY": "x" * 50, "PORTAL_SECRETS_KEYS": Fernet.generate_key().decode()})
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True, timeout=120)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "manage.py", "bootstrap_demo", *args], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-def test_it_bootstraps_the_demo_idempotently(tmp_path: Path, cloud: Any, api: Api) -> None:
-    first = bootstrap(tmp_path, cloud.url)
+def bootstrap(tmp_path: Path, localcloud_url: str, *args: str, mode: str = "local") -> subprocess.CompletedProcess[str]:
+    env = bootstrap_env(tmp_path, localcloud_url, mode)
+    assert manage(env, "migrate", "-v0").returncode == 0
+    return manage(env, "bootstrap_demo", *args)
+
+
+JOURNEY = """
+from django.contrib.auth import get_user_model
+from demo import cos
+from signer import services
+credentials = services.credentials_issue(user=get_user_model().objects.get(username="alice"))
+keys = cos.keys_from(credentials)
+cos.put_object(keys, region="ap-guangzhou", bucket="demo-1250000000", key="users/alice/hello.txt", body=b"hi")
+print("alice: uploaded")
+for key in ("users/bob/hello.txt", "top-level.txt"):
+    try:
+        cos.put_object(keys, region="ap-guangzhou", bucket="demo-1250000000", key=key, body=b"no")
+    except cos.CosError as exc:
+        print(f"{key}: {exc.code}")
+"""
+
+
+def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    # Nothing listens at LOCALCLOUD_URL: bootstrap_demo starts localcloud for as long as it needs it.
+    first = bootstrap(tmp_path, url)
     assert first.returncode == 0, first.stderr
+    assert "AssumeRole checked: OK" in first.stdout
     assert "users    alice, bob, admin with password: " in first.stdout
     password = first.stdout.split("with password: ")[1].split()[0]
     assert len(password) >= 12
 
-    second = bootstrap(tmp_path, cloud.url)
+    second = bootstrap(tmp_path, url)
     assert second.returncode == 0, second.stderr
     assert "kept their passwords" in second.stdout
-    third = bootstrap(tmp_path, cloud.url, "--password", "given-password-123")
+    assert "AssumeRole checked: OK" in second.stdout
+    third = bootstrap(tmp_path, url, "--password", "given-password-123")
     assert "alice, bob, admin with password: given-password-123" in third.stdout
 
-    # The bucket exists at localcloud with a CORS rule for the portal's origin.
-    keys = cos.Keys("AKIDLOCALCLOUDDEVELOPMENTKEY0000", "localclouddevelopmentsecretkey00")
-    cos.head_bucket(keys, region="ap-guangzhou", bucket="demo-1250000000")
-    import sqlite3
+    roles = json.loads((tmp_path / "localcloud" / "roles.json").read_text())
+    assert list(roles["roles"]) == ["cos-demo"]
+    [(sub_id, sub)] = roles["subaccounts"].items()
+    role_arn = "qcs::cam::uin/100000000001:roleName/cos-demo"
+    assert sub["policy"]["statement"] == [
+        {"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": [role_arn]}
+    ]
 
     db = sqlite3.connect(tmp_path / "portal.sqlite3")
-    assert db.execute("SELECT COUNT(*) FROM signer_cloudaccount").fetchone() == (1,)
+    accounts = db.execute("SELECT name, secret_id, role_arn, secret_key_encrypted FROM signer_cloudaccount").fetchall()
+    assert len(accounts) == 1
+    assert accounts[0][:3] == ("localcloud", sub_id, role_arn)
+    assert sub["secret_key"] not in accounts[0][3]
     assert db.execute("SELECT name FROM signer_accesspolicy").fetchall() == [("read-write own prefix",)]
     users = db.execute("SELECT username, is_superuser FROM auth_user ORDER BY username").fetchall()
     assert users == [("admin", 1), ("alice", 0), ("bob", 0)]
     assert db.execute("SELECT COUNT(*) FROM signer_accesspolicy_users").fetchone() == (2,)
     db.close()
 
+    # The localcloud runserver would start (same data folder) knows the role: alice's credentials come from
+    # AssumeRole and can write her prefix only.
+    server = start_in_thread(Config.from_env(data_dir=tmp_path / "localcloud"), port=port)
+    try:
+        journey = manage(bootstrap_env(tmp_path, url), "shell", "-v", "0", "-c", JOURNEY)
+    finally:
+        server.stop()
+    assert journey.returncode == 0, journey.stderr
+    assert journey.stdout.split() == [
+        "alice:", "uploaded", "users/bob/hello.txt:", "AccessDenied", "top-level.txt:", "AccessDenied"
+    ]  # fmt: skip
+    assert server.app.stats.snapshot().get("sts:AssumeRole") == 1
 
-def test_it_refuses_to_bootstrap_outside_local_mode(tmp_path: Path, cloud: Any) -> None:
-    result = bootstrap(tmp_path, cloud.url, mode="tencent")
+
+def test_it_refuses_to_bootstrap_outside_local_mode(tmp_path: Path) -> None:
+    result = bootstrap(tmp_path, "http://127.0.0.1:9", mode="tencent")
     assert result.returncode != 0
     assert "bootstrap_demo only runs in local mode" in result.stderr
 

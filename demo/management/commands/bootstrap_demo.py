@@ -1,15 +1,23 @@
 """`manage.py bootstrap_demo [--password PW]`: everything the demo journey needs in local mode, idempotently.
 
-The localcloud account (from the LOCALCLOUD_* settings), the bucket `demo-<appid>` in ap-guangzhou with a CORS rule
-for the portal's origin, the policy "read-write own prefix" on `users/${username}/*` (plus listing, multipart,
-GetService and HeadBucket), users alice and bob with that policy and a superuser admin. New users get the given
-password, or a random one that is printed; existing users keep theirs unless --password is given.
+- localcloud gets a role `cos-demo` (what the demo may ever do: `users/*` of the demo bucket) and a sub-account whose
+  key may do nothing but `name/sts:AssumeRole` into it, written to `<LOCALCLOUD_DATA>/roles.json` (localcloud reads
+  it at start). The portal's account "localcloud" holds that sub-account key and the role ARN, so the credentials it
+  issues are the intersection of the role and each user's policy: the safe production setup is the one people copy.
+- The bucket `demo-<appid>` in ap-guangzhou, with a CORS rule for the portal's origin (created with the root keys,
+  which the portal does not store).
+- The policy "read-write own prefix" on `users/${username}/*` (plus listing, multipart, GetService and HeadBucket),
+  users alice and bob with it and a superuser admin. New users get the given password, or a random one that is
+  printed; existing users keep theirs unless --password is given.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,16 +29,40 @@ from django.db import transaction
 from demo import cos
 from signer import services
 from signer.models import AccessPolicy, CloudAccount
-from signer.presets import preset_statements
+from signer.presets import BROWSE, LISTING, READ, UPLOAD, preset_statements
 
 REGION = "ap-guangzhou"
 POLICY_NAME = "read-write own prefix"
 PORTAL_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
 USERS = ("alice", "bob")
+ROLE = "cos-demo"
+ROLES_FILE_NAME = "roles.json"  # localcloud.config.ROLES_FILE_NAME: read from the data folder at start
+SUBACCOUNT_PREFIX = "AKIDPORTALDEMO"
+DEFAULT_UIN = "100000000001"  # localcloud.config.DEFAULT_UIN
+
+
+def role_policy(bucket: str, appid: str) -> dict[str, Any]:
+    """Everything the demo may do at most, for every user: their prefixes live under users/."""
+    users = f"qcs::cos:{REGION}:uid/{appid}:{bucket}/users/*"
+    return {
+        "version": "2.0",
+        "statement": [
+            {"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]},
+            {"effect": "allow", "action": BROWSE, "resource": [f"qcs::cos:{REGION}:uid/{appid}:{bucket}/"]},
+            {"effect": "allow", "action": [*LISTING, *UPLOAD, *READ, "name/cos:DeleteObject"], "resource": [users]},
+        ],
+    }
+
+
+def assume_only(role_arn: str) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "statement": [{"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": [role_arn]}],
+    }
 
 
 class Command(BaseCommand):
-    help = "Set up the local demo: localcloud account, demo bucket, policy, users alice/bob and superuser admin."
+    help = "Set up the local demo: role-based localcloud account, demo bucket, policy, users alice/bob and admin."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Password for alice, bob and admin (default: random, printed).")
@@ -40,15 +72,18 @@ class Command(BaseCommand):
             raise CommandError("bootstrap_demo only runs in local mode (CLOUD_BACKEND=local)")
         given: str | None = options.get("password")
         password = given or secrets.token_urlsafe(12)
+        appid = settings.LOCALCLOUD_APPID
+        bucket = f"demo-{appid}"
 
-        account = self._account()
-        bucket = f"demo-{account.appid}"
-        self._bucket(bucket)
+        secret_id, secret_key, role_arn = self._role(bucket, appid)
+        account = self._account(secret_id, secret_key, role_arn)
+        connection = self._bucket_and_check(bucket, account)
         policy = self._policy(account, bucket)
         created = self._users(policy, password, reset=bool(given))
 
         self.stdout.write(self.style.SUCCESS("Demo ready."))
-        self.stdout.write(f"  account  {account.name} (AppID {account.appid}, SecretId {account.masked_secret_id})")
+        self.stdout.write(f"  account  {account.name}: sub-account {account.masked_secret_id} may only AssumeRole")
+        self.stdout.write(f"           into {role_arn} ({connection})")
         self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(PORTAL_ORIGINS)}")
         self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket}")
         if given or created:
@@ -58,32 +93,58 @@ class Command(BaseCommand):
         if kept and not given:
             self.stdout.write(f"  users    {', '.join(kept)} kept their passwords (--password PW resets them)")
 
-    def _account(self) -> CloudAccount:
+    def _role(self, bucket: str, appid: str) -> tuple[str, str, str]:
+        """The demo role and the assume-only sub-account in localcloud's roles file (kept when already there)."""
+        path = Path(settings.LOCALCLOUD_DATA) / ROLES_FILE_NAME
+        document: dict[str, Any] = {}
+        if path.exists():
+            try:
+                document = json.loads(path.read_text())
+            except ValueError as exc:
+                raise CommandError(f"{path} is not valid JSON: {exc}") from exc
+            if "roles" not in document and "subaccounts" not in document:
+                document = {"roles": document}
+        roles: dict[str, Any] = dict(document.get("roles", {}))
+        subaccounts: dict[str, Any] = dict(document.get("subaccounts", {}))
+        uin = os.environ.get("LOCALCLOUD_UIN") or DEFAULT_UIN
+        role_arn = f"qcs::cam::uin/{uin}:roleName/{ROLE}"
+        roles[ROLE] = role_policy(bucket, appid)
+        secret_id = next((sid for sid in subaccounts if sid.startswith(SUBACCOUNT_PREFIX)), None)
+        if secret_id is None:
+            secret_id = SUBACCOUNT_PREFIX + secrets.token_hex(9).upper()
+            subaccounts[secret_id] = {"secret_key": secrets.token_urlsafe(24)}
+        subaccounts[secret_id] = {**subaccounts[secret_id], "policy": assume_only(role_arn)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"roles": roles, "subaccounts": subaccounts}, indent=2))
+        temporary.chmod(0o600)
+        temporary.replace(path)
+        return secret_id, str(subaccounts[secret_id]["secret_key"]), role_arn
+
+    def _account(self, secret_id: str, secret_key: str, role_arn: str) -> CloudAccount:
         account = CloudAccount.objects.filter(name="localcloud").first()
         if account is None:
             return services.account_create(
                 name="localcloud",
                 appid=settings.LOCALCLOUD_APPID,
-                secret_id=settings.LOCALCLOUD_SECRET_ID,
-                secret_key=settings.LOCALCLOUD_SECRET_KEY,
+                secret_id=secret_id,
+                secret_key=secret_key,
                 default_region=REGION,
+                role_arn=role_arn,
             )
-        changed = account.appid != settings.LOCALCLOUD_APPID or account.secret_id != settings.LOCALCLOUD_SECRET_ID
-        if changed or account.secret_key != settings.LOCALCLOUD_SECRET_KEY or not account.is_active:
-            account.appid = settings.LOCALCLOUD_APPID
-            account.is_active = True
-            services.account_set_secret(
-                account=account, secret_id=settings.LOCALCLOUD_SECRET_ID, secret_key=settings.LOCALCLOUD_SECRET_KEY
-            )
+        account.appid = settings.LOCALCLOUD_APPID
+        account.role_arn = role_arn
+        account.is_active = True
+        services.account_set_secret(account=account, secret_id=secret_id, secret_key=secret_key)
         return account
 
-    def _bucket(self, bucket: str) -> None:
+    def _bucket_and_check(self, bucket: str, account: CloudAccount) -> str:
         from portal.management.commands.runserver import is_listening, start_localcloud, stop_localcloud
 
         url = urlsplit(settings.LOCALCLOUD_URL)
         process = None
         if not is_listening(url.hostname or "127.0.0.1", url.port or 9100):
-            # Only for the time it takes to create the bucket: runserver starts its own.
+            # Only for the time it takes to set up: runserver starts its own.
             process = start_localcloud(io.StringIO())
         try:
             keys = cos.Keys(settings.LOCALCLOUD_SECRET_ID, settings.LOCALCLOUD_SECRET_KEY)
@@ -97,9 +158,16 @@ class Command(BaseCommand):
                 cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
             else:
                 cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
+            result = services.account_test_connection(account=account)
         finally:
             if process is not None:
                 stop_localcloud(process)
+        if result.ok:
+            return "AssumeRole checked: OK"
+        if process is not None:
+            raise CommandError(f"localcloud refused AssumeRole into the demo role: {result.code}: {result.message}")
+        # A localcloud that was already running read its roles file before this one was written.
+        return f"AssumeRole failed with {result.code}: restart localcloud so that it reads {ROLES_FILE_NAME}"
 
     def _policy(self, account: CloudAccount, bucket: str) -> AccessPolicy:
         policy, _ = AccessPolicy.objects.update_or_create(
