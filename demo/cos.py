@@ -48,13 +48,18 @@ def keys_from(credentials: TemporaryCredentials) -> Keys:
 
 
 class CosError(Exception):
-    """A COS answer that was not a success, e.g. ("AccessDenied", "...", 403); status 0 when COS was not reached."""
+    """A COS answer that was not a success, e.g. ("AccessDenied", "...", 403); status 0 when COS was not reached.
 
-    def __init__(self, code: str, message: str, status: int) -> None:
+    `operation` names the COS operation that failed when a call makes several (create_bucket: PutBucket or
+    PutBucketCORS).
+    """
+
+    def __init__(self, code: str, message: str, status: int, operation: str = "") -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.operation = operation
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ def _client(keys: Keys, region: str | None) -> CosS3Client:
     return CosS3Client(_config(keys, region), retry=0)
 
 
-def _error(exc: Exception) -> CosError:
+def _error(exc: Exception, operation: str = "") -> CosError:
     if isinstance(exc, CosServiceError):
         status = exc.get_status_code()
         code = exc.get_error_code()
@@ -127,8 +132,8 @@ def _error(exc: Exception) -> CosError:
             message = {403: "Access denied.", 404: "The bucket does not exist."}.get(status, "COS refused the request.")
         elif code == "NoSuchResource":
             code, message = "NoSuchBucket", "The bucket does not exist."
-        return CosError(code, message, status)
-    return CosError("CosUnavailable", "COS could not be reached. Try again in a moment.", 0)
+        return CosError(code, message, status, operation)
+    return CosError("CosUnavailable", "COS could not be reached. Try again in a moment.", 0, operation)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -188,10 +193,11 @@ def cors_rule(origins: Sequence[str]) -> dict[str, Any]:
 
 
 def put_cors(keys: Keys, *, region: str, bucket: str, cors_origins: Sequence[str]) -> None:
+    """PutBucketCORS: one rule for `cors_origins` (replaces the bucket's rules)."""
     try:
         _client(keys, region).put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRule": [cors_rule(cors_origins)]})
     except (CosServiceError, CosClientError) as exc:
-        raise _error(exc) from exc
+        raise _error(exc, "PutBucketCORS") from exc
 
 
 def create_bucket(keys: Keys, *, region: str, bucket: str, cors_origins: Sequence[str]) -> None:
@@ -199,7 +205,7 @@ def create_bucket(keys: Keys, *, region: str, bucket: str, cors_origins: Sequenc
     try:
         _client(keys, region).create_bucket(Bucket=bucket)
     except (CosServiceError, CosClientError) as exc:
-        raise _error(exc) from exc
+        raise _error(exc, "PutBucket") from exc
     if cors_origins:
         put_cors(keys, region=region, bucket=bucket, cors_origins=cors_origins)
 

@@ -77,8 +77,17 @@ def cos_error_page(request: HttpRequest, exc: cos.CosError, denied: Denied) -> H
     return render(request, "demo/unavailable.html", {"error": exc, "code": exc.code}, status=status)
 
 
+def error_status(error: cos.CosError | None) -> int:
+    """The status of a page that shows a COS error next to what it could still render."""
+    if error is None:
+        return 200
+    if error.code == "AccessDenied":
+        return 403
+    return 503 if error.status == 0 else 502
+
+
 def demo_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, never cached (pages carry presigned links), and signer failures shown as a page."""
+    """Login required, never cached (pages show one user's data), and signer failures shown as a page."""
 
     @login_required
     @never_cache
@@ -117,7 +126,7 @@ def regions(request: HttpRequest) -> HttpResponse:
         error = exc
     rows = [{"code": code, "name": name, "count": counts.get(code, 0)} for code, name in REGIONS.items()]
     context = {"rows": rows, "error": error, "total": sum(counts.values())}
-    return render(request, "demo/regions.html", context, status=403 if error and error.code == "AccessDenied" else 200)
+    return render(request, "demo/regions.html", context, status=error_status(error))
 
 
 @demo_view
@@ -133,9 +142,19 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
         try:
             cos.create_bucket(access.keys, region=region, bucket=full_name, cors_origins=[portal_origin(request)])
         except cos.CosError as exc:
-            if exc.code == "AccessDenied":
-                operation = "PutBucketCORS" if "cors" in exc.message.lower() else "PutBucket"
-                create_denied = Denied(operation, resource_of(access, operation, region=region, bucket=full_name))
+            if exc.operation == "PutBucketCORS":
+                # The bucket exists; only its CORS rule is missing, so browsers cannot upload to it yet.
+                form.add_error(
+                    None,
+                    f"Bucket {full_name} was created, but its CORS rule could not be set ({exc.code}): "
+                    "browser uploads to it will fail until an administrator adds one.",
+                )
+                if exc.code == "AccessDenied":
+                    create_denied = Denied(
+                        "PutBucketCORS", resource_of(access, "PutBucketCORS", region=region, bucket=full_name)
+                    )
+            elif exc.code == "AccessDenied":
+                create_denied = Denied("PutBucket", resource_of(access, "PutBucket", region=region, bucket=full_name))
                 form.add_error(None, f"Your access policy does not allow {create_denied.action} on this bucket.")
             elif exc.code in ERROR_HINTS:
                 form.add_error("name", ERROR_HINTS[exc.code])
@@ -163,9 +182,7 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
         "can_create": access.can("PutBucket", region=region, bucket=f"new-{access.appid}").allowed,
         "create_denied": create_denied,
     }
-    status = 400 if form.errors else 200
-    if create_denied is not None:
-        status = 403
+    status = 403 if create_denied is not None else 400 if form.errors else error_status(listing_error)
     return render(request, "demo/buckets.html", context, status=status)
 
 
@@ -308,7 +325,8 @@ def download(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
 @demo_view
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
-    """GET asks for confirmation; POST (with CSRF) deletes. COS decides whether the policy allows it."""
+    """GET asks for confirmation; POST (with CSRF) deletes. The policy is checked first (so nothing is offered that
+    COS would refuse), and COS judges the request itself."""
     access, ref = bucket_for_user(request, region, bucket)
     key = (request.POST if request.method == "POST" else request.GET).get("key", "")
     if not key or key.endswith("/"):

@@ -118,3 +118,24 @@ def test_it_requires_csrf_to_create(alice: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
     assert client.post(f"/regions/{REGION}/", {"name": "no-token"}).status_code == 403
+
+
+def test_it_says_when_the_bucket_was_created_but_its_cors_rule_was_refused(
+    account: CloudAccount, bucket: str, root: cos.Keys
+) -> None:
+    statements = [
+        {"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]},
+        {
+            "effect": "allow",
+            "action": ["name/cos:PutBucket", "name/cos:HeadBucket"],
+            "resource": [f"qcs::cos:*:uid/{APPID}:*/"],
+        },
+    ]
+    client = Client()
+    client.force_login(make_user("ivan", policy=make_policy(account, name="no cors", statements=statements)))
+    name = f"nocors-{secrets.token_hex(3)}"
+    response = client.post(f"/regions/{REGION}/", {"name": name})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert f"Bucket {name}-{APPID} was created, but its CORS rule could not be set" in body
+    assert f"{name}-{APPID}" in [b.name for b in cos.list_buckets(root, region=REGION)]
