@@ -179,14 +179,14 @@ def test_it_uploads_several_files_at_once(portal: Portal, page: Any, tmp_path: P
         page.locator(f"#object-list tr[data-key='users/alice/{path.name}']").wait_for()
 
 
-def test_it_uploads_a_file_dropped_on_the_panel(portal: Portal, page: Any) -> None:
+def test_it_uploads_a_file_dropped_on_the_panel_whatever_its_name(portal: Portal, page: Any) -> None:
     portal.user("alice")
     login(page, portal, "alice")
     page.goto(objects_url(portal))
     transfer = page.evaluate_handle(
         """() => {
              const transfer = new DataTransfer();
-             transfer.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'}));
+             transfer.items.add(new File(['dropped bytes'], 'dropped résumé #1+2.txt', {type: 'text/plain'}));
              return transfer;
            }"""
     )
@@ -194,5 +194,5 @@ def test_it_uploads_a_file_dropped_on_the_panel(portal: Portal, page: Any) -> No
     assert "dragover" in (page.get_attribute("#dropzone", "class") or "")
     page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
     page.wait_for_selector(".upload-item[data-state=done]", timeout=30_000)
-    assert portal.stored("users/alice/dropped.txt") == b"dropped bytes"
-    page.locator("#object-list tr[data-key='users/alice/dropped.txt']").wait_for()
+    assert portal.stored("users/alice/dropped résumé #1+2.txt") == b"dropped bytes"
+    page.locator("#object-list tr[data-key='users/alice/dropped résumé #1+2.txt']").wait_for()

@@ -202,3 +202,18 @@ def test_it_answers_404_for_a_bucket_the_policy_does_not_name(alice_client: Clie
 @pytest.mark.parametrize("path", ["/buckets/mars-north-1/demo-1250000000/", "/buckets/ap-guangzhou/not_a_bucket/"])
 def test_it_answers_404_for_nonsense(alice_client: Client, path: str) -> None:
     assert alice_client.get(path).status_code == 404
+
+
+def test_it_handles_keys_with_spaces_and_unicode(alice_client: Client, bucket: str, root: cos.Keys) -> None:
+    folder = f"users/alice/名字 {secrets.token_hex(2)}/"
+    key = f"{folder}résumé #1+2 100%.txt"
+    cos.put_object(root, region=REGION, bucket=bucket, key=key, body=b"unicode body")
+    body = page_of(alice_client, bucket, prefix=folder)
+    assert "résumé #1+2 100%.txt" in unescape(body)
+    (link,) = links(body, "download")
+    target = alice_client.get(link)["Location"]
+    fetched = requests.get(target, timeout=10)
+    assert fetched.content == b"unicode body"
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%231%2B2%20100%25.txt" in fetched.headers["Content-Disposition"]
+    assert alice_client.post(f"/buckets/{REGION}/{bucket}/delete/", {"key": key}).status_code == 302
+    assert key not in [o.key for o in cos.list_objects(root, region=REGION, bucket=bucket, prefix=folder).objects]
