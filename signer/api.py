@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
 )
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
+from redis.exceptions import RedisError
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
@@ -81,6 +82,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DatabaseError):
         logger.error("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = ServiceUnavailable("The database is unavailable; try again shortly.", code="DatabaseUnavailable")
+    elif isinstance(exc, RedisError):
+        # Fail closed: without the shared cache there is no throttling and no single flight.
+        logger.error("cache unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
+        exc = ServiceUnavailable("The cache is unavailable; try again shortly.", code="CacheUnavailable")
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unexpected error in %s", type(context.get("view")).__name__)

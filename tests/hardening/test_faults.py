@@ -146,7 +146,6 @@ def test_it_issues_credentials_through_our_own_redis(api: Api, redis_alice_token
     assert first.json()["data"]["credentials"]["tmpSecretId"] == second.json()["credentials"]["tmpSecretId"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Redis down makes /sign and /sts answer 500 InternalError — see report")
 def test_it_fails_closed_with_503_when_redis_is_stopped_and_recovers(
     api: Api, redis_alice_token: str, redis_cache: Process
 ) -> None:
