@@ -160,6 +160,14 @@ def credentials_issue(
         client_ip=client_ip or None,
         user_agent=(user_agent or "")[:300],
     )
+    logger.info(
+        "credentials %s for %s under policy %r (%s%s)",
+        entry.tmp_secret_id,
+        username,
+        access_policy.name,
+        "cached" if from_cache else "new from STS",
+        f", {len(scopes)} scope(s)" if scopes else "",
+    )
     return TemporaryCredentials(
         tmp_secret_id=entry.tmp_secret_id,
         tmp_secret_key=entry.tmp_secret_key,

@@ -177,3 +177,23 @@ def _session_for(user: Any) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     return str(session.session_key)
+
+
+def test_it_answers_cors_preflights_for_the_configured_origins_only(api: Api, alice_token: str, settings: Any) -> None:
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    allowed = api.call("OPTIONS", "/sts", headers={"Origin": "https://app.example.com", **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "authorization" in allowed.headers["Access-Control-Allow-Headers"].lower()
+    other = api.call("OPTIONS", "/sts", headers={"Origin": "https://evil.example.net", **preflight})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    response = api.get("/sign", token=alice_token, headers={"Origin": "https://app.example.com"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    # The demo's pages are not part of the cross-origin API.
+    assert (
+        "Access-Control-Allow-Origin" not in api.get("/healthz", headers={"Origin": "https://app.example.com"}).headers
+    )
