@@ -3,9 +3,9 @@
 Targets: the first 1,000-key page of a 100,000-object bucket within 2x of the same page of a 1,000-object bucket; a
 delimiter listing of a bucket with 100,000 keys under 1,000 folders (1,000 CommonPrefixes) within 2x of a plain page.
 
-The buckets are filled through localcloud's storage layer before the server starts (one real body, rows inserted in
-bulk into its SQLite metadata, as put_object would write them): only the listing is measured, over HTTP, signed with
-the root keys, on one keep-alive connection, the variants interleaved.
+The buckets are filled through localcloud's storage layer before the server starts (Storage.seed: real bodies, one
+transaction per bucket): only the listing is measured, over HTTP, signed with the root keys, on one keep-alive
+connection, the variants interleaved.
 
     python -m bench.listing [--objects 100000] [--folders 1000] [--repeat 30]
 """
@@ -13,18 +13,14 @@ the root keys, on one keep-alive connection, the variants interleaved.
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import re
-import sqlite3
 import statistics
 import time
 from pathlib import Path
 
-from localcloud.cos.storage import Storage
-
 from bench.cosclient import APPID, REGION, CosClient
 from bench.harness import Table, localcloud, report, scratch_dir, verdict
+from localcloud.cos.storage import Storage
 
 SMALL = f"small-{APPID}"
 BIG = f"big-{APPID}"
@@ -33,32 +29,18 @@ PAGE = 1000
 
 
 def populate(data_dir: Path, objects: int, folders: int) -> None:
+    """The three buckets, filled with Storage.seed (real small bodies, one transaction per bucket)."""
     storage = Storage(data_dir / "cos", time.time)
-    for bucket in (SMALL, BIG, FOLDERS):
-        storage.create_bucket(bucket, REGION)
-    payload = b"listing benchmark object\n"
-    received = storage.receive(io.BytesIO(payload), len(payload), lambda n: None)
-    etag = f'"{received.md5.hex()}"'
-    headers = {"Content-Type": "text/plain"}
-    first = storage.put_object(SMALL, "seed.txt", received, etag, headers)
-    now = time.time()
-    per_folder = max(1, objects // folders)
     width = len(str(objects))
-
-    def rows(bucket: str, keys: list[str]) -> list[tuple[object, ...]]:
-        return [(bucket, key, first.blob, len(payload), etag, json.dumps(headers), now) for key in keys]
-
-    small_keys = [f"objects/{i:0{width}d}.txt" for i in range(PAGE - 1)]
-    big_keys = [f"objects/{i:0{width}d}.txt" for i in range(objects)]
-    folder_keys = [f"folder-{f:04d}/object-{i:0{width}d}.txt" for f in range(folders) for i in range(per_folder)]
-    db = sqlite3.connect(data_dir / "cos" / "meta.sqlite3", isolation_level=None)
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("BEGIN")
-    for bucket, keys in ((SMALL, small_keys), (BIG, big_keys), (FOLDERS, folder_keys)):
-        db.executemany("INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)", rows(bucket, keys))
-    db.execute("COMMIT")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    per_folder = max(1, objects // folders)
+    layouts = {
+        SMALL: (f"objects/{i:0{width}d}.txt" for i in range(PAGE)),
+        BIG: (f"objects/{i:0{width}d}.txt" for i in range(objects)),
+        FOLDERS: (f"folder-{f:04d}/object-{i:0{width}d}.txt" for f in range(folders) for i in range(per_folder)),
+    }
+    for bucket, keys in layouts.items():
+        storage.create_bucket(bucket, REGION)
+        storage.seed(bucket, ((key, key.encode()) for key in keys))
 
 
 def _count(body: bytes, tag: str) -> int:
@@ -118,7 +100,7 @@ def run(objects: int, folders: int, repeat: int) -> Path:
         verdict(ratio_folder <= 2),
     )
     table.notes.append(
-        f"buckets filled through localcloud's storage layer in {fill_s:.1f} s (rows inserted in bulk); "
+        f"buckets filled through localcloud's storage layer (Storage.seed) in {fill_s:.1f} s; "
         "requests over HTTP with root-key signatures, one keep-alive connection, variants interleaved"
     )
     command = f"python -m bench.listing --objects {objects} --folders {folders} --repeat {repeat}"

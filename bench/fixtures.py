@@ -1,0 +1,86 @@
+"""Benchmark data in the portal's database, run under the benchmark's settings (bench/harness.py calls it):
+
+    python -m bench.fixtures setup --users 100 --bucket bench-1250000000 --password PW   -> JSON users + tokens
+    python -m bench.fixtures count                                                       -> JSON audit row counts
+
+`setup` creates the localcloud root account, one "read-write own prefix" policy on the bucket (so every user's
+rendered policy, and so their cached credentials, differ), users bench000... with knox tokens; the first user also gets
+the password (for the demo page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import django
+
+
+def setup(users: int, bucket: str, region: str, password: str) -> dict[str, object]:
+    from django.contrib.auth import get_user_model
+
+    from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+    from signer import services
+    from signer.models import AccessPolicy
+    from signer.presets import preset_statements
+
+    account = services.account_create(
+        name="bench",
+        appid=DEFAULT_APPID,
+        secret_id=DEFAULT_SECRET_ID,
+        secret_key=DEFAULT_SECRET_KEY,
+        default_region=region,
+    )
+    policy = AccessPolicy.objects.create(
+        name="bench read-write own prefix",
+        account=account,
+        statements=preset_statements("read-write own prefix", bucket=bucket, region=region),
+        duration=1800,
+    )
+    model = get_user_model()
+    made = []
+    for index in range(users):
+        user = model(username=f"bench{index:03d}")
+        if index == 0:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()  # hashing 100 passwords would only slow the set-up down
+        user.save()
+        policy.users.add(user)
+        token, _ = services.token_create(user=user)
+        made.append({"name": user.username, "token": token})
+    return {"users": made, "policy": policy.name}
+
+
+def count() -> dict[str, int]:
+    from signer.models import IssuedCredential
+
+    return {
+        "issued": IssuedCredential.objects.count(),
+        "from_cache": IssuedCredential.objects.filter(served_from_cache=True).count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.fixtures")
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("setup")
+    make.add_argument("--users", type=int, default=100)
+    make.add_argument("--bucket", required=True)
+    make.add_argument("--region", default="ap-guangzhou")
+    make.add_argument("--password", required=True)
+    commands.add_parser("count")
+    options = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    if options.command == "setup":
+        result: object = setup(options.users, options.bucket, options.region, options.password)
+    else:
+        result = count()
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
