@@ -45,6 +45,8 @@ CACHE_PREFIX = "signer:cred"
 MIN_MARGIN = 300
 MAX_SCOPES = 100
 POLL_INTERVAL = 0.02
+# How long a failed STS call is remembered for its cache entry, so that a burst does not repeat it.
+FAILURE_MEMORY = 3.0
 TEST_POLICY: dict[str, Any] = {
     "version": "2.0",
     "statement": [{"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]}],
@@ -229,6 +231,9 @@ def _obtain(
     if cached is not None and started < cached.expired_time - margin:
         return cached, True
     stale = cached
+    failed_key = f"{key}:failed"
+    # A change to the account (new keys) makes an earlier failure irrelevant at once.
+    version = f"{account.updated.timestamp() if account.updated else 0}"
 
     def usable(entry: _Entry | None) -> bool:
         now = time.time()
@@ -244,23 +249,44 @@ def _obtain(
             return stale, True
         raise StsUnavailable(f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly")
 
+    def published(failure: Any) -> tuple[_Entry, bool] | None:
+        """Act on a failure another request published: serve the stale credential, or raise."""
+        if not isinstance(failure, dict):
+            return None
+        if "unavailable" in failure:
+            return fallback(str(failure["unavailable"]))
+        raise StsFailed(str(failure["code"]), str(failure["message"]), str(failure.get("request_id", "")))
+
+    recent = cache.get(failed_key)
+    if isinstance(recent, dict) and recent.get("version") == version and started - recent["at"] < FAILURE_MEMORY:
+        # STS failed for this entry a moment ago: answer the same without calling it again (rate limits, timeouts).
+        outcome = published(recent)
+        if outcome is not None:
+            return outcome
+
     wait_limit = float(settings.STS_TIMEOUT) * 2 + 2
+
+    def publish(lock_id: str, failure: dict[str, Any]) -> None:
+        cache.set_many(
+            {f"{key}:err:{lock_id}": failure, failed_key: {**failure, "at": time.time(), "version": version}},
+            timeout=int(wait_limit) + 5,
+        )
+
     deadline = time.perf_counter() + wait_limit
     while True:
         lock_id = uuid.uuid4().hex
         if cache.add(lock_key, lock_id, timeout=int(wait_limit) + 5):
             try:
                 landed = _Entry.load(cache.get(key))
-                if usable(landed):
-                    return landed, True  # type: ignore[return-value]
+                if landed is not None and usable(landed):
+                    return landed, True
                 try:
                     fresh = _call_sts(account=account, policy=policy, duration=duration, username=username)
                 except sts.StsUnavailable as exc:
-                    cache.set(f"{key}:err:{lock_id}", {"unavailable": str(exc)}, timeout=int(wait_limit) + 5)
+                    publish(lock_id, {"unavailable": str(exc)})
                     return fallback(str(exc))
                 except sts.StsError as exc:
-                    failure = {"code": exc.code, "message": exc.message, "request_id": exc.request_id}
-                    cache.set(f"{key}:err:{lock_id}", failure, timeout=int(wait_limit) + 5)
+                    publish(lock_id, {"code": exc.code, "message": exc.message, "request_id": exc.request_id})
                     raise StsFailed(exc.code, exc.message, exc.request_id) from None
                 register_secret(fresh.tmp_secret_key, fresh.session_token)
                 entry = _Entry(
@@ -275,28 +301,28 @@ def _obtain(
                 ttl = entry.expired_time - int(time.time())
                 if ttl > 0:
                     cache.set(key, entry.dump(), timeout=ttl)
+                cache.delete(failed_key)
                 return entry, False
             finally:
                 if cache.get(lock_key) == lock_id:
                     cache.delete(lock_key)
         # Someone else is calling STS: wait for their result.
         holder = cache.get(lock_key)
-        while True:
+        while holder is not None:
             if time.perf_counter() > deadline:
                 return fallback("timed out waiting for another request's STS call")
-            names = [key, lock_key] + ([f"{key}:err:{holder}"] if holder else [])
-            values = cache.get_many(names)
+            values = cache.get_many([key, lock_key, f"{key}:err:{holder}"])
             landed = _Entry.load(values.get(key))
-            if usable(landed):
-                return landed, True  # type: ignore[return-value]
-            failure = values.get(f"{key}:err:{holder}") if holder else None
-            if isinstance(failure, dict):
-                if "unavailable" in failure:
-                    return fallback(str(failure["unavailable"]))
-                raise StsFailed(str(failure["code"]), str(failure["message"]), str(failure.get("request_id", "")))
+            if landed is not None and usable(landed):
+                return landed, True
+            outcome = published(values.get(f"{key}:err:{holder}"))
+            if outcome is not None:
+                return outcome
             if values.get(lock_key) != holder:
                 break  # released without a result we can use, or taken over: try to lead
             time.sleep(POLL_INTERVAL)
+        if time.perf_counter() > deadline:
+            return fallback("timed out waiting for another request's STS call")
 
 
 # --------------------------------------------------------------------------------------------------------- scopes

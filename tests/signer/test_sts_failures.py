@@ -6,17 +6,19 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 
+from signer import services
 from signer.models import CloudAccount, IssuedCredential
-from signer.services import margin_for
+from signer.services import FAILURE_MEMORY, margin_for
 from tests.factories import make_account, make_policy, make_token, make_user
 from tests.signer.conftest import Api
 from tests.signer.test_access import assert_error
+from tests.signer.test_single_flight import fire
 
 
 def closed_port() -> int:
@@ -107,10 +109,40 @@ def test_it_recovers_by_itself_when_sts_returns(api: Api, alice_token: str, sett
     settings.LOCALCLOUD_URL = f"http://127.0.0.1:{closed_port()}"
     assert api.get("/sign", token=alice_token).status_code == 503
     settings.LOCALCLOUD_URL = cloud.url
-    assert api.get("/sign", token=alice_token).json()["code"] == 0
+    # The failure is remembered for a moment (a burst does not hammer a failing STS), then STS is asked again.
+    assert api.get("/sign", token=alice_token).status_code == 503
+    with time_machine.travel(datetime.now(tz=UTC) + timedelta(seconds=FAILURE_MEMORY + 1)):
+        assert api.get("/sign", token=alice_token).json()["code"] == 0
+
+
+def test_it_forgets_a_failure_as_soon_as_the_account_changes(api: Api, cloud: Any, bucket: str, stats: Any) -> None:
+    account = make_account(cloud, name="fixable", secret_key="not-the-right-key-at-all-000000")
+    token = make_token(make_user("charlie", policy=make_policy(account, bucket=bucket)))
+    assert api.get("/sign", token=token).status_code == 502
+    assert api.get("/sign", token=token).status_code == 502
+    services.account_set_secret(account=account, secret_key="localclouddevelopmentsecretkey00")
+    assert api.get("/sign", token=token).json()["code"] == 0
 
 
 def test_it_refuses_an_inactive_account(api: Api, alice_token: str, account: CloudAccount) -> None:
     account.is_active = False
     account.save()
     assert_error(api.get("/sign", token=alice_token), 503, "AccountInactive")
+
+
+def test_concurrent_requests_share_one_failing_sts_call(api: Api, cloud: Any, bucket: str, stats: Any) -> None:
+    account = make_account(cloud, name="wrong", secret_key="not-the-right-key-at-all-000000")
+    charlie = make_user("charlie", policy=make_policy(account, bucket=bucket))
+    token = make_token(charlie)
+    before = stats().get("sts:GetFederationToken", 0)
+    responses = fire([f"{api.base}/sign"], token, count=20)
+    assert {r.status_code for r in responses} == {502}
+    assert {r.json()["codeDesc"] for r in responses} == {"AuthFailure.SignatureFailure"}
+    assert stats().get("sts:GetFederationToken", 0) - before == 1
+
+
+def test_concurrent_requests_share_one_unavailable_sts_call(api: Api, alice_token: str, settings: Any) -> None:
+    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{closed_port()}"
+    responses = fire([f"{api.base}/sts"], alice_token, count=20)
+    assert {r.status_code for r in responses} == {503}
+    assert {r.json()["codeDesc"] for r in responses} == {"StsUnavailable"}
