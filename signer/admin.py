@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -31,6 +31,36 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["name", "appid"]
     readonly_fields = ["created", "updated"]
     actions = ["test_connection"]
+    change_form_template = "admin/signer/cloudaccount/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        test = path(
+            "<path:object_id>/test-connection/",
+            self.admin_site.admin_view(self.test_connection_view),
+            name="signer_cloudaccount_test_connection",
+        )
+        return [test, *super().get_urls()]
+
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's "Test connection" button (POST): a real STS call with this account's keys."""
+        account = self.get_object(request, object_id)
+        if account is None:
+            raise Http404
+        if request.method != "POST" or not self.has_change_permission(request, account):
+            raise PermissionDenied
+        self._report(request, account)
+        return HttpResponseRedirect(reverse("admin:signer_cloudaccount_change", args=[account.pk]))
+
+    def _report(self, request: HttpRequest, account: CloudAccount) -> None:
+        result = services.account_test_connection(account=account)
+        if result.ok:
+            self.message_user(request, f"Connection OK for {account.name}: {result.message}.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request,
+                f"Connection failed for {account.name}: STS answered {result.code}: {result.message}",
+                messages.ERROR,
+            )
 
     @admin.display(description="SecretId")
     def masked_secret_id(self, account: CloudAccount) -> str:
@@ -47,15 +77,7 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Test connection (a real STS call)")
     def test_connection(self, request: HttpRequest, queryset: QuerySet[CloudAccount]) -> None:
         for account in queryset:
-            result = services.account_test_connection(account=account)
-            if result.ok:
-                self.message_user(request, f"Connection OK for {account.name}: {result.message}.", messages.SUCCESS)
-            else:
-                self.message_user(
-                    request,
-                    f"Connection failed for {account.name}: STS answered {result.code}: {result.message}",
-                    messages.ERROR,
-                )
+            self._report(request, account)
 
 
 @admin.register(AccessPolicy)

@@ -37,7 +37,7 @@ class CloudAccount(models.Model):
         "role ARN",
         max_length=256,
         blank=True,
-        help_text="qcs::cam::uin/<uin>:roleName/<name>: credentials then come from AssumeRole, not "
+        help_text="qcs::cam::uin/UIN:roleName/NAME: credentials then come from AssumeRole, not "
         "GetFederationToken, and the key only needs name/sts:AssumeRole.",
         validators=[
             RegexValidator(

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                     "role_arn",
                     models.CharField(
                         blank=True,
-                        help_text="qcs::cam::uin/<uin>:roleName/<name>: credentials then come from AssumeRole, not "
+                        help_text="qcs::cam::uin/UIN:roleName/NAME: credentials then come from AssumeRole, not "
                         "GetFederationToken, and the key only needs name/sts:AssumeRole.",
                         max_length=256,
                         validators=[

@@ -280,3 +280,16 @@ def test_it_shows_the_audit_read_only(admin: AdminClient, api: Api, cloud: Any, 
     row = json.loads(json.dumps(raw_rows("signer_issuedcredential")))
     assert credentials["tmpSecretKey"] not in row
     assert credentials["sessionToken"] not in row
+
+
+def test_it_tests_the_connection_from_the_change_page(admin: AdminClient, cloud: Any) -> None:
+    account = make_account(cloud)
+    page = admin.get(f"/admin/signer/cloudaccount/{account.pk}/change/")
+    assert 'data-testid="test-connection"' in page.text
+    path = f"/admin/signer/cloudaccount/{account.pk}/test-connection/"
+    assert admin.get(path).status_code == 403  # a POST only
+    response = admin.session.post(
+        f"{admin.base}{path}", data=admin._csrf(page.text), timeout=60, headers={"Referer": admin.base}
+    )
+    assert response.url.endswith(f"/admin/signer/cloudaccount/{account.pk}/change/")
+    assert "Connection OK for localcloud" in html.unescape(response.text)
