@@ -113,7 +113,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             try:
                 simulation = services.policy_simulate(
                     user=data["user"],
-                    policy_name=policy.name if policy else None,
+                    access_policy=policy,
                     action=data["action"],
                     region=data["region"],
                     bucket=data.get("bucket") or "",

@@ -180,7 +180,9 @@ SIMULATOR_ACTIONS = [f"name/cos:{operation}" for operation in OPERATIONS] + ["na
 class PolicySimulatorForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"))
     policy = forms.ModelChoiceField(
-        queryset=AccessPolicy.objects.order_by("name"), required=False, help_text="Default: the user's default policy."
+        queryset=AccessPolicy.objects.order_by("name"),
+        required=False,
+        help_text="Default: the user's default policy. Any policy may be tried, assigned to the user or not.",
     )
     action = forms.ChoiceField(choices=[(a, a) for a in SIMULATOR_ACTIONS], initial="name/cos:PutObject")
     region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")

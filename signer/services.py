@@ -28,6 +28,7 @@ from signer import crypto, sts
 from signer.errors import (
     AccountInactive,
     InvalidScope,
+    NoPolicy,
     PolicyUnusable,
     ScopeNotAllowed,
     SignerError,
@@ -37,7 +38,7 @@ from signer.errors import (
 from signer.limits import LimitsError
 from signer.logging import register_secret
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
-from signer.selectors import policy_for_user
+from signer.selectors import policies_for_user, policy_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -514,11 +515,18 @@ def policy_simulate(
     region: str,
     bucket: str,
     key: str = "",
-    policy_name: str | None = None,
+    access_policy: AccessPolicy | None = None,
     context: cam.RequestContext | None = None,
 ) -> Simulation:
-    """What the user's policy decides for one request (the admin's policy simulator)."""
-    access_policy = policy_for_user(user, policy_name)
+    """What a policy decides for one request by `user` (the admin's policy simulator).
+
+    `access_policy` defaults to the user's default policy; any policy may be tried, assigned to the user or not.
+    """
+    if access_policy is None:
+        assigned = policies_for_user(user)
+        if not assigned:
+            raise NoPolicy(f"{user.get_username()} has no access policy (directly or through a group)")
+        access_policy = assigned[0]
     rendered = access_policy.render(user)
     scope = Scope(action=action, bucket=bucket, region=region, prefix=key)
     if action == "name/cos:GetService":

@@ -224,6 +224,19 @@ def test_it_simulates_a_users_policy(admin: AdminClient, cloud: Any) -> None:
     )
     assert "Allowed" in listing.text.split('id="simulator-result"')[1]
 
+    # Trying a policy before assigning it.
+    reader = make_policy(account, name="reader", preset="read own prefix")
+    tried = admin.get(
+        "/admin/signer/accesspolicy/simulate/", params={**query, "key": "users/alice/a.jpg", "policy": reader.pk}
+    )
+    result = html.unescape(tried.text.split('id="simulator-result"')[1])
+    assert "Denied" in result
+    assert "Policy: <strong>reader</strong>" in result
+
+    nobody = make_user("charlie")
+    missing = admin.get("/admin/signer/accesspolicy/simulate/", params={**query, "user": nobody.pk, "key": "a"})
+    assert "charlie has no access policy" in missing.text
+
 
 def test_it_asks_the_simulator_for_the_request_context_conditions_need(admin: AdminClient, cloud: Any) -> None:
     account = make_account(cloud)
