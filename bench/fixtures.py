@@ -1,9 +1,9 @@
 """Benchmark data in the portal's database, run under the benchmark's settings (bench/harness.py calls it):
 
-    python -m bench.fixtures setup --users 100 --bucket bench-1250000000 --password PW   -> JSON users + tokens
+    python -m bench.fixtures setup --users 100 --bucket B [--bucket B2] --password PW   -> JSON users + tokens
     python -m bench.fixtures count                                                       -> JSON audit row counts
 
-`setup` creates the localcloud root account, one "read-write own prefix" policy on the bucket (so every user's
+`setup` creates the localcloud root account, one "read-write own prefix" policy on the buckets (so every user's
 rendered policy, and so their cached credentials, differ), users bench000... with knox tokens; the first user also gets
 the password (for the demo page).
 """
@@ -18,7 +18,7 @@ import sys
 import django
 
 
-def setup(users: int, bucket: str, region: str, password: str) -> dict[str, object]:
+def setup(users: int, buckets: list[str], region: str, password: str) -> dict[str, object]:
     from django.contrib.auth import get_user_model
 
     from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
@@ -36,7 +36,11 @@ def setup(users: int, bucket: str, region: str, password: str) -> dict[str, obje
     policy = AccessPolicy.objects.create(
         name="bench read-write own prefix",
         account=account,
-        statements=preset_statements("read-write own prefix", bucket=bucket, region=region),
+        statements=[
+            statement
+            for bucket in buckets
+            for statement in preset_statements("read-write own prefix", bucket=bucket, region=region)
+        ],
         duration=1800,
     )
     model = get_user_model()
@@ -68,7 +72,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("setup")
     make.add_argument("--users", type=int, default=100)
-    make.add_argument("--bucket", required=True)
+    make.add_argument("--bucket", action="append", required=True, help="repeatable")
     make.add_argument("--region", default="ap-guangzhou")
     make.add_argument("--password", required=True)
     commands.add_parser("count")

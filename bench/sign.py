@@ -26,7 +26,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,8 +68,14 @@ class Stack:
 
 
 @contextlib.contextmanager
-def stack(work: Path, users: int) -> Iterator[Stack]:
-    """localcloud + a migrated database with the benchmark's users (the portal itself is started per measurement)."""
+def stack(
+    work: Path, users: int, buckets: Sequence[str] = (BUCKET,), seed: Callable[[Path], None] | None = None
+) -> Iterator[Stack]:
+    """localcloud + a migrated database with the benchmark's users (the portal itself is started per measurement).
+
+    `seed(data_dir)` fills localcloud's storage before it starts."""
+    if seed is not None:
+        seed(work / "localcloud")
     with harness.localcloud(work / "localcloud") as cloud:
         database = harness.fresh_postgres_db(POSTGRES_DB) or f"sqlite:///{work / 'portal.sqlite3'}"
         redis_url = REDIS_URL if harness.redis_available(REDIS_URL) else ""
@@ -78,8 +84,9 @@ def stack(work: Path, users: int) -> Iterator[Stack]:
         )
         harness.manage(env, "migrate", "--noinput")
         password = secrets.token_urlsafe(16)
+        bucket_args = [arg for bucket in buckets for arg in ("--bucket", bucket)]
         made = harness.bench_tool(
-            env, "setup", "--users", str(users), "--bucket", BUCKET, "--region", REGION, "--password", password
+            env, "setup", "--users", str(users), *bucket_args, "--region", REGION, "--password", password
         )
         tokens_file = work / "tokens.txt"
         tokens_file.write_text("".join(f"{u['name']} {u['token']}\n" for u in made["users"]))
