@@ -1,0 +1,69 @@
+"""`make bench` (`python -m bench`): every benchmark in turn, by hand, never from pytest (about 12 minutes).
+
+Each prints its table and writes bench/results/<name>.md and .json (git-ignored). `--readme` then copies the latest
+results into README.md between the bench markers.
+
+    python -m bench                       all of them
+    python -m bench sign listing          only those
+    python -m bench --quick               small sizes and short runs: a smoke test of the machinery (~3 minutes)
+    python -m bench --readme              all of them, then the README section from bench/results/
+    python -m bench --readme-only         only rewrite the README section from bench/results/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from bench import cos_throughput, demo_page, listing, profile_sign, readme, sign
+
+FULL: dict[str, Callable[[], object]] = {
+    "cos_throughput": lambda: cos_throughput.main([]),
+    "listing": lambda: listing.main([]),
+    "demo_page": lambda: demo_page.main([]),
+    "sign": lambda: sign.main([]),
+    "profile_sign": lambda: profile_sign.main([]),
+}
+QUICK: dict[str, Callable[[], object]] = {
+    "cos_throughput": lambda: cos_throughput.main(["--size-mib", "128", "--part-mib", "16", "--rounds", "1"]),
+    "listing": lambda: listing.main(["--objects", "10000", "--folders", "100", "--repeat", "5"]),
+    "demo_page": lambda: demo_page.main(["--objects", "10000", "--folders", "100", "--repeat", "5"]),
+    "sign": lambda: sign.main(["--duration", "5", "--users", "20", "--paced-seconds", "10"]),
+    "profile_sign": lambda: profile_sign.main(["--duration", "5", "--users", "20"]),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all): {', '.join(FULL)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes, short runs")
+    parser.add_argument("--readme", action="store_true", help="update README.md from bench/results/ afterwards")
+    parser.add_argument("--readme-only", action="store_true", help="only update README.md from bench/results/")
+    options = parser.parse_args(argv)
+    table = QUICK if options.quick else FULL
+    unknown = [name for name in options.names if name not in table]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    if options.readme_only:
+        readme.update()
+        return 0
+    names = options.names or list(table)
+    failed = []
+    for name in names:
+        started = time.monotonic()
+        print(f"=== {name}", flush=True)
+        try:
+            table[name]()
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' results
+            print(f"=== {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            failed.append(name)
+        print(f"=== {name} took {time.monotonic() - started:.0f} s", flush=True)
+    if options.readme:
+        readme.update()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
