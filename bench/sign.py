@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import http.client
 import secrets
+import statistics
 import threading
 import time
 from collections import Counter
@@ -183,22 +184,26 @@ def combine(label: str, runs: Sequence[Measured]) -> Measured:
     return Measured(merged, sum(m.sts_calls for m in runs), sum(m.audit_rows for m in runs))
 
 
-def throughput(s: Stack, *, duration: float, workers: int, threads: int, rounds: int = 2) -> tuple[Table, Table]:
-    runs: dict[str, list[Measured]] = {"bare": [], "cached": []}
+def throughput(s: Stack, *, duration: float, workers: int, threads: int, rounds: int) -> tuple[Table, Table]:
+    variants = {"bare": "/bench/bare", "cached": "/sign", "whatif": "/bench/sign-whatif"}
+    runs: dict[str, list[Measured]] = {name: [] for name in variants}
     with harness.portal(s.env, workers=workers, threads=threads, log_dir=s.work) as portal:
         warm(portal.port, s.users)
-        for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
-            runs["bare"].append(measure(s, portal, "bare", "/bench/bare", duration))
-            runs["cached"].append(measure(s, portal, "cached", "/sign", duration))
+        fixed_load(portal.port, "/bench/sign-whatif", s.users, len(s.users), 1)
+        for _ in range(rounds):  # alternate, so drift on a shared machine hits every variant alike
+            for name, path in variants.items():
+                runs[name].append(measure(s, portal, name, path, duration))
         uncached = measure(s, portal, "uncached", "/sign", duration, BENCH_MODE="scoped")
         seed = measure(s, portal, "seed", "/bench/seed", duration, BENCH_TOKENS="")
         audit_before = s.audit()["issued"]
         total = 2000
         statuses = fixed_load(portal.port, "/sign", s.users, total, CONNECTIONS)
         audit_exact = s.audit()["issued"] - audit_before
-    bare = combine("bare", runs["bare"])
-    cached = combine("cached", runs["cached"])
-    ceiling = bare.result.rps
+    combined = {name: combine(name, values) for name, values in runs.items()}
+
+    def round_ratio(name: str) -> float:
+        ratios = [m.result.rps / b.result.rps for m, b in zip(runs[name], runs["bare"], strict=True)]
+        return statistics.median(ratios)
 
     table = Table(
         f"/sign at {CONNECTIONS} connections, gunicorn {workers} workers x {threads} threads "
@@ -218,22 +223,25 @@ def throughput(s: Stack, *, duration: float, workers: int, threads: int, rounds:
         ],
     )
     rows: list[tuple[str, Measured, str, str]] = [
-        ("bare authenticated DRF view (constant JSON)", bare, "ceiling", ""),
-        ("/sign from the cache (GET, 100 users)", cached, ">= 70 % of bare", "cached"),
+        ("bare authenticated DRF view (constant JSON)", combined["bare"], "ceiling", "bare"),
+        ("/sign from the cache (GET, 100 users)", combined["cached"], ">= 70 % of bare", "cached"),
+        ("what-if: /sign with policy lookup cached + audit batched", combined["whatif"], "report", "whatif"),
         ("/sign uncached (POST, new scope each time: 1 STS call each)", uncached, "report", ""),
         ("seed-style handler (no auth, 1 STS call each, like cossign)", seed, "report", ""),
     ]
+    ceiling = combined["bare"].result.rps
     for name, m, target, kind in rows:
         r = m.result
-        ratio = r.rps / ceiling if ceiling else 0.0
+        ratio = round_ratio(kind) if kind in runs else r.rps / ceiling
         audit = f"{m.audit_rows:,} / {r.ok:,}" if "/sign" in name else "-"
         ok = ""
         if kind == "cached":
             ok = verdict(ratio >= 0.7 and r.non_2xx == 0 and r.socket_errors == 0)
         table.add(name, r.rps, f"{ratio:.0%}", r.p50_ms, r.p90_ms, r.p99_ms, r.non_2xx, m.sts_calls, audit, target, ok)
     table.notes.append(
-        f"{duration:.0f} s per run; bare and cached alternate {rounds} times (sums over both runs, worst percentiles); "
-        "wrk 2 threads on the same 2 CPUs as the server"
+        f"{duration:.0f} s per wrk run; bare, cached and what-if alternate {rounds} times: req/s over all rounds, "
+        "'vs bare' the median of the per-round ratios, the worst round's percentiles; wrk (2 threads) shares the "
+        "server's 2 CPUs"
     )
     table.notes.append(
         "audit rows / 2xx: rows added to IssuedCredential during the run vs 2xx answers wrk counted; wrk drops "
@@ -343,6 +351,7 @@ def run(
     users: int,
     paced_seconds: float,
     do_sweep: bool,
+    rounds: int = 3,
 ) -> Path:
     if not harness.have_wrk():
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -351,13 +360,14 @@ def run(
     with harness.scratch_dir("sign-") as work, stack(work, users) as s:
         if do_sweep:
             tables.append(sweep(s, duration=duration, workers=workers, options=(1, 2, 4, 8, 16)))
-        main, audit = throughput(s, duration=duration, workers=workers, threads=threads)
+        main, audit = throughput(s, duration=duration, workers=workers, threads=threads, rounds=rounds)
         tables += [main, audit]
         if paced_seconds > 0:
             tables.append(paced(s, seconds=paced_seconds, total=10_000, workers=workers, threads=threads))
         extra["database"], extra["cache"] = s.database, s.cache
     command = (
-        f"python -m bench.sign --duration {duration:.0f} --workers {workers} --threads {threads} --users {users} "
+        f"python -m bench.sign --duration {duration:.0f} --rounds {rounds} --workers {workers} --threads {threads} "
+        f"--users {users} "
         f"--paced-seconds {paced_seconds:.0f}" + (" --sweep" if do_sweep else "")
     )
     return harness.report("sign", command, tables, extra)
@@ -365,7 +375,8 @@ def run(
 
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m bench.sign", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=15, help="seconds per wrk run")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of bare / cached / what-if")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--users", type=int, default=100)
@@ -379,6 +390,7 @@ def main(argv: list[str] | None = None) -> Path:
         users=options.users,
         paced_seconds=options.paced_seconds,
         do_sweep=options.sweep,
+        rounds=options.rounds,
     )
 
 
