@@ -159,7 +159,7 @@ def test_it_fails_closed_with_503_when_redis_is_stopped_and_recovers(
     assert api.get("/sign", token=redis_alice_token).status_code == 200
     redis_cache.kill()
     for path in ("/sign", "/sts"):
-        assert_envelope(api.get(path, token=redis_alice_token), 503)
+        assert_envelope(api.get(path, token=redis_alice_token), 503, "CacheUnavailable")
     redis_cache.start()
     wait_until(lambda: api.get("/sign", token=redis_alice_token).status_code == 200)
 
