@@ -21,6 +21,8 @@ STEPS: list[tuple[str, str]] = [
     ("policy digest", "policy_digest ("),
     ("credential cache read + decrypt", "_obtain ("),
     ("audit insert (IssuedCredential)", "QuerySet.create ("),
+    ("what-if: cached policy lookup", "resolved (bench/whatif.py"),
+    ("what-if: audit buffer flush (background)", "AuditBuffer.flush ("),
     ("register_secret (log redaction)", "register_secret ("),
     ("response render (JSON)", "JSONRenderer.render ("),
     ("session + other middleware", "SessionMiddleware"),
@@ -51,14 +53,15 @@ def breakdown(profile: spy.Profile, paths: list[Path]) -> Table:
     return table
 
 
-def run(duration: float, threads: int, users: int) -> Path:
+def run(duration: float, threads: int, users: int, path: str = "/sign") -> Path:
     with harness.scratch_dir("profile-") as work, sign.stack(work, users) as s:
         with harness.portal(s.env, workers=2, threads=threads, log_dir=work) as portal:
             sign.warm(portal.port, s.users)
+            sign.fixed_load(portal.port, path, s.users, len(s.users), 1)
             with spy.recording(portal.worker_pids(), work) as outputs:
                 result = harness.wrk(
                     "profile",
-                    portal.url + "/sign",
+                    portal.url + path,
                     connections=sign.CONNECTIONS,
                     duration=duration,
                     env={"BENCH_TOKENS": str(s.tokens_file)},
@@ -71,7 +74,11 @@ def run(duration: float, threads: int, users: int) -> Path:
         for name, count in profile.self_counts.most_common(15):
             self_table.add(name, f"{count / profile.samples:.0%}")
     command = f"python -m bench.profile_sign --duration {duration:.0f} --threads {threads}"
-    return harness.report("profile_sign", command, [steps, top, self_table])
+    name = "profile_sign"
+    if path != "/sign":
+        command += f" --path {path}"
+        name += "_" + path.strip("/").replace("/", "_").replace("-", "_")
+    return harness.report(name, command, [steps, top, self_table])
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -79,8 +86,9 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--path", default="/sign", help="e.g. /bench/sign-whatif or /bench/bare")
     options = parser.parse_args(argv)
-    return run(options.duration, options.threads, options.users)
+    return run(options.duration, options.threads, options.users, options.path)
 
 
 if __name__ == "__main__":
