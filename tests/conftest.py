@@ -73,3 +73,20 @@ def cloud(localcloud: RunningServer, settings: object) -> RunningServer:
         directives[name] = [*directives[name], localcloud.url]
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}  # type: ignore[attr-defined]
     return localcloud
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SQLite tests use a database file, not Django's shared in-memory database.
+
+    The live server's threads write concurrently (the credential audit of parallel uploads): a shared-cache memory
+    database refuses that at once with "database table is locked", a file in WAL mode waits its turn (settings'
+    timeout), as the real one does. One file per session, so parallel runs in one checkout do not collide.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
