@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,10 +121,23 @@ def test_it_would_notice_a_leak_in_logs_pages_and_the_database(client: Client, t
             del STATE.secrets[planted]
 
 
-def test_it_leaked_no_secret_anywhere_during_the_whole_run() -> None:
+def database_files() -> list[Path]:
+    """The test database's files when it is SQLite on disk (tests/conftest.py), with its WAL: the bytes themselves."""
+    from django.db import connection
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or name.startswith(("file:", ":memory:")):
+        return []
+    return [path for path in (Path(name), Path(f"{name}-wal")) if path.exists()]
+
+
+def test_it_leaked_no_secret_anywhere_during_the_whole_run(transactional_db: None) -> None:
     assert STATE.started
     secrets_plugin.scan_pages()
     findings = [*STATE.findings, *secrets_plugin.scan_logs()]
+    findings += STATE.scan("database rows at the end", secrets_plugin.dump_database())
+    for path in database_files():
+        findings += STATE.scan(f"database file {path.name}", path.read_bytes().decode("latin-1"))
     kinds = set(STATE.known().values())
     assert {"account secret key", "temporary secret key", "session token", "API token"} <= kinds, kinds
     assert STATE.pages_seen > 0
