@@ -5,6 +5,7 @@ listed, bob's folder is refused, a download link for bob's key forged with alice
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +24,33 @@ pytestmark = pytest.mark.browser
 def test_it_keeps_bobs_files_from_alice(portal: Portal, page: Any, artifacts_dir: Path) -> None:
     alice = portal.user("alice")
     portal.user("bob")
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/bob/diary.txt", body=b"bob's secret")
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/alice/notes.txt", body=b"alice's notes")
+    # Unique names: the session's localcloud is shared with other tests.
+    bobs = f"users/bob/ledger-{secrets.token_hex(3)}.txt"
+    alices = f"users/alice/notes-{secrets.token_hex(3)}.txt"
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=bobs, body=b"bob's secret")
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=alices, body=b"alice's notes")
     login(page, portal, "alice")
 
     page.goto(objects_url(portal))
     listing = page.get_by_test_id("object-list").inner_text()
-    assert "notes.txt" in listing
-    assert "diary.txt" not in listing
+    assert alices.rsplit("/", 1)[1] in listing
+    assert "ledger-" not in listing
     assert "users/bob" not in page.content()
 
     response = page.goto(objects_url(portal, prefix="users/bob/"))
     assert response.status == 403
-    assert "diary.txt" not in page.content()
+    assert "ledger-" not in page.content()
     assert page.get_by_test_id("denied-action").inner_text() == "name/cos:GetBucket"
 
     # A link for bob's key signed with alice's own temporary credentials: COS refuses it.
     alice_keys = cos.keys_from(services.credentials_issue(user=alice))
-    forged = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key="users/bob/diary.txt")
+    forged = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key=bobs)
     refused = page.goto(forged)
     assert refused.status == 403
     assert "AccessDenied" in page.content()
     assert "bob's secret" not in page.content()
     # ...while the same credentials read alice's own file.
-    own = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key="users/alice/notes.txt")
+    own = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key=alices)
     assert page.request.get(own).body() == b"alice's notes"
 
     # The page's credential endpoint will not narrow alice's policy to bob's prefix either.
@@ -57,7 +61,7 @@ def test_it_keeps_bobs_files_from_alice(portal: Portal, page: Any, artifacts_dir
              const response = await fetch('/sts', {method: 'POST', credentials: 'same-origin',
                headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
                body: JSON.stringify({scopes: [{action: 'name/cos:PutObject', bucket: bucket,
-                                               region: 'ap-guangzhou', prefix: 'users/bob/diary.txt'}]})});
+                                               region: 'ap-guangzhou', prefix: 'users/bob/ledger.txt'}]})});
              return {status: response.status, body: await response.json()};
            }""",
         portal.bucket,
@@ -69,8 +73,9 @@ def test_it_keeps_bobs_files_from_alice(portal: Portal, page: Any, artifacts_dir
 def test_it_refuses_bob_deleting_alices_file_through_the_page(portal: Portal, page: Any) -> None:
     portal.user("alice")
     portal.user("bob")
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key="users/alice/keep.txt", body=b"keep")
+    key = f"users/alice/keep-{secrets.token_hex(3)}.txt"
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=b"keep")
     login(page, portal, "bob")
-    page.goto(f"{portal.url}/buckets/{REGION}/{portal.bucket}/delete/?key=users/alice/keep.txt")
+    page.goto(f"{portal.url}/buckets/{REGION}/{portal.bucket}/delete/?key={key}")
     assert page.get_by_test_id("denied-action").inner_text() == "name/cos:DeleteObject"
-    assert portal.stored("users/alice/keep.txt") == b"keep"
+    assert portal.stored(key) == b"keep"
