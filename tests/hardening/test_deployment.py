@@ -25,7 +25,9 @@ DEBUG_PAGE_MARKERS = (b"Traceback", b"DEBUG = True", b"Django tried these URL pa
 
 
 def production_env(var_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "DEBUG", "SECURE_COOKIES"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests (Playwright + ORM), never in a deployment.
+    dropped = {"REDIS_URL", "DATABASE_URL", "DEBUG", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         {
             "CLOUD_BACKEND": "tencent",
