@@ -164,6 +164,14 @@ for key in ("users/bob/hello.txt", "top-level.txt"):
         cos.put_object(keys, region="ap-guangzhou", bucket="demo-1250000000", key=key, body=b"no")
     except cos.CosError as exc:
         print(f"{key}: {exc.code}")
+try:
+    cos.create_bucket(keys, region="ap-beijing", bucket="alices-1250000000", cors_origins=[])
+except cos.CosError as exc:
+    print(f"alice-bucket: {exc.code}")
+admin = cos.keys_from(services.credentials_issue(user=get_user_model().objects.get(username="admin")))
+cos.create_bucket(admin, region="ap-beijing", bucket="photos-1250000000", cors_origins=["http://127.0.0.1:8000"])
+cos.put_object(admin, region="ap-beijing", bucket="photos-1250000000", key="cat.jpg", body=b"meow")
+print("admin: created")
 """
 
 
@@ -186,22 +194,27 @@ def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path:
     assert "alice, bob, admin with password: given-password-123" in third.stdout
 
     roles = json.loads((tmp_path / "localcloud" / "roles.json").read_text())
-    assert list(roles["roles"]) == ["cos-demo"]
+    assert list(roles["roles"]) == ["cos-demo", "cos-demo-admin"]
     [(sub_id, sub)] = roles["subaccounts"].items()
     role_arn = "qcs::cam::uin/100000000001:roleName/cos-demo"
-    assert sub["policy"]["statement"] == [
-        {"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": [role_arn]}
-    ]
+    admin_arn = "qcs::cam::uin/100000000001:roleName/cos-demo-admin"
+    assume = [{"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": [role_arn, admin_arn]}]
+    assert sub["policy"]["statement"] == assume
 
     db = sqlite3.connect(tmp_path / "portal.sqlite3")
-    accounts = db.execute("SELECT name, secret_id, role_arn, secret_key_encrypted FROM signer_cloudaccount").fetchall()
-    assert len(accounts) == 1
-    assert accounts[0][:3] == ("localcloud", sub_id, role_arn)
-    assert sub["secret_key"] not in accounts[0][3]
-    assert db.execute("SELECT name FROM signer_accesspolicy").fetchall() == [("read-write own prefix",)]
+    accounts = db.execute(
+        "SELECT name, secret_id, role_arn, secret_key_encrypted FROM signer_cloudaccount ORDER BY name"
+    ).fetchall()
+    assert [row[:3] for row in accounts] == [
+        ("localcloud", sub_id, role_arn),
+        ("localcloud (bucket admin)", sub_id, admin_arn),
+    ]
+    assert all(sub["secret_key"] not in row[3] for row in accounts)
+    policies = db.execute("SELECT name FROM signer_accesspolicy ORDER BY name").fetchall()
+    assert policies == [("bucket admin",), ("read-write own prefix",)]
     users = db.execute("SELECT username, is_superuser FROM auth_user ORDER BY username").fetchall()
     assert users == [("admin", 1), ("alice", 0), ("bob", 0)]
-    assert db.execute("SELECT COUNT(*) FROM signer_accesspolicy_users").fetchone() == (2,)
+    assert db.execute("SELECT COUNT(*) FROM signer_accesspolicy_users").fetchone() == (3,)
     db.close()
 
     # The localcloud runserver would start (same data folder) knows the role: alice's credentials come from
@@ -213,9 +226,10 @@ def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path:
         server.stop()
     assert journey.returncode == 0, journey.stderr
     assert journey.stdout.split() == [
-        "alice:", "uploaded", "users/bob/hello.txt:", "AccessDenied", "top-level.txt:", "AccessDenied"
+        "alice:", "uploaded", "users/bob/hello.txt:", "AccessDenied", "top-level.txt:", "AccessDenied",
+        "alice-bucket:", "AccessDenied", "admin:", "created",
     ]  # fmt: skip
-    assert server.app.stats.snapshot().get("sts:AssumeRole") == 1
+    assert server.app.stats.snapshot().get("sts:AssumeRole") == 2
 
 
 def test_it_refuses_to_bootstrap_outside_local_mode(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from demo import cos
+from qcloud.policy import substitute
 from signer import services
 from signer.models import AccessPolicy, CloudAccount
 from signer.presets import BROWSE, LISTING, READ, UPLOAD, preset_statements
@@ -36,6 +37,8 @@ POLICY_NAME = "read-write own prefix"
 PORTAL_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
 USERS = ("alice", "bob")
 ROLE = "cos-demo"
+ADMIN_ROLE = "cos-demo-admin"
+ADMIN_POLICY_NAME = "bucket admin"
 ROLES_FILE_NAME = "roles.json"  # localcloud.config.ROLES_FILE_NAME: read from the data folder at start
 SUBACCOUNT_PREFIX = "AKIDPORTALDEMO"
 DEFAULT_UIN = "100000000001"  # localcloud.config.DEFAULT_UIN
@@ -54,10 +57,16 @@ def role_policy(bucket: str, appid: str) -> dict[str, Any]:
     }
 
 
-def assume_only(role_arn: str) -> dict[str, Any]:
+def admin_role_policy(appid: str) -> dict[str, Any]:
+    """What the demo's bucket administrators may do at most: create buckets, set their CORS rules, manage objects."""
+    template = {"version": "2.0", "statement": preset_statements(ADMIN_POLICY_NAME, bucket="*", region="*")}
+    return substitute(template, {"appid": appid})
+
+
+def assume_only(*role_arns: str) -> dict[str, Any]:
     return {
         "version": "2.0",
-        "statement": [{"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": [role_arn]}],
+        "statement": [{"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": list(role_arns)}],
     }
 
 
@@ -75,17 +84,22 @@ class Command(BaseCommand):
         appid = settings.LOCALCLOUD_APPID
         bucket = f"demo-{appid}"
 
-        secret_id, secret_key, role_arn = self._role(bucket, appid)
-        account = self._account(secret_id, secret_key, role_arn)
-        connection = self._bucket_and_check(bucket, account)
+        secret_id, secret_key, role_arn, admin_role_arn = self._role(bucket, appid)
+        account = self._account("localcloud", secret_id, secret_key, role_arn)
+        admin_account = self._account("localcloud (bucket admin)", secret_id, secret_key, admin_role_arn)
+        connection = self._bucket_and_check(bucket, [account, admin_account])
         policy = self._policy(account, bucket)
-        created = self._users(policy, password, reset=bool(given))
+        admin_policy = self._admin_policy(admin_account)
+        created = self._users(policy, admin_policy, password, reset=bool(given))
 
         self.stdout.write(self.style.SUCCESS("Demo ready."))
-        self.stdout.write(f"  account  {account.name}: sub-account {account.masked_secret_id} may only AssumeRole")
-        self.stdout.write(f"           into {role_arn} ({connection})")
+        self.stdout.write(
+            f"  accounts {account.name!r} and {admin_account.name!r}: sub-account {account.masked_secret_id}"
+        )
+        self.stdout.write(f"           may only AssumeRole into {ROLE} and {ADMIN_ROLE} ({connection})")
         self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(PORTAL_ORIGINS)}")
-        self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket}")
+        self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket} (alice, bob)")
+        self.stdout.write(f"  policy   {admin_policy.name!r}: create buckets, any object (admin, via {ADMIN_ROLE})")
         if given or created:
             names = ", ".join(created if not given else [*USERS, "admin"])
             self.stdout.write(f"  users    {names} with password: {password}")
@@ -93,8 +107,8 @@ class Command(BaseCommand):
         if kept and not given:
             self.stdout.write(f"  users    {', '.join(kept)} kept their passwords (--password PW resets them)")
 
-    def _role(self, bucket: str, appid: str) -> tuple[str, str, str]:
-        """The demo role and the assume-only sub-account in localcloud's roles file (kept when already there)."""
+    def _role(self, bucket: str, appid: str) -> tuple[str, str, str, str]:
+        """The demo roles and the assume-only sub-account in localcloud's roles file (kept when already there)."""
         path = Path(settings.LOCALCLOUD_DATA) / ROLES_FILE_NAME
         document: dict[str, Any] = {}
         if path.exists():
@@ -108,24 +122,26 @@ class Command(BaseCommand):
         subaccounts: dict[str, Any] = dict(document.get("subaccounts", {}))
         uin = os.environ.get("LOCALCLOUD_UIN") or DEFAULT_UIN
         role_arn = f"qcs::cam::uin/{uin}:roleName/{ROLE}"
+        admin_role_arn = f"qcs::cam::uin/{uin}:roleName/{ADMIN_ROLE}"
         roles[ROLE] = role_policy(bucket, appid)
+        roles[ADMIN_ROLE] = admin_role_policy(appid)
         secret_id = next((sid for sid in subaccounts if sid.startswith(SUBACCOUNT_PREFIX)), None)
         if secret_id is None:
             secret_id = SUBACCOUNT_PREFIX + secrets.token_hex(9).upper()
             subaccounts[secret_id] = {"secret_key": secrets.token_urlsafe(24)}
-        subaccounts[secret_id] = {**subaccounts[secret_id], "policy": assume_only(role_arn)}
+        subaccounts[secret_id] = {**subaccounts[secret_id], "policy": assume_only(role_arn, admin_role_arn)}
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"roles": roles, "subaccounts": subaccounts}, indent=2))
         temporary.chmod(0o600)
         temporary.replace(path)
-        return secret_id, str(subaccounts[secret_id]["secret_key"]), role_arn
+        return secret_id, str(subaccounts[secret_id]["secret_key"]), role_arn, admin_role_arn
 
-    def _account(self, secret_id: str, secret_key: str, role_arn: str) -> CloudAccount:
-        account = CloudAccount.objects.filter(name="localcloud").first()
+    def _account(self, name: str, secret_id: str, secret_key: str, role_arn: str) -> CloudAccount:
+        account = CloudAccount.objects.filter(name=name).first()
         if account is None:
             return services.account_create(
-                name="localcloud",
+                name=name,
                 appid=settings.LOCALCLOUD_APPID,
                 secret_id=secret_id,
                 secret_key=secret_key,
@@ -138,7 +154,7 @@ class Command(BaseCommand):
         services.account_set_secret(account=account, secret_id=secret_id, secret_key=secret_key)
         return account
 
-    def _bucket_and_check(self, bucket: str, account: CloudAccount) -> str:
+    def _bucket_and_check(self, bucket: str, accounts: list[CloudAccount]) -> str:
         from portal.management.commands.runserver import is_listening, start_localcloud, stop_localcloud
 
         url = urlsplit(settings.LOCALCLOUD_URL)
@@ -158,12 +174,14 @@ class Command(BaseCommand):
                 cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
             else:
                 cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
-            result = services.account_test_connection(account=account)
+            results = [services.account_test_connection(account=account) for account in accounts]
         finally:
             if process is not None:
                 stop_localcloud(process)
-        if result.ok:
+        failed = [result for result in results if not result.ok]
+        if not failed:
             return "AssumeRole checked: OK"
+        result = failed[0]
         if process is not None:
             raise CommandError(f"localcloud refused AssumeRole into the demo role: {result.code}: {result.message}")
         # A localcloud that was already running read its roles file before this one was written.
@@ -180,8 +198,19 @@ class Command(BaseCommand):
         )
         return policy
 
+    def _admin_policy(self, account: CloudAccount) -> AccessPolicy:
+        policy, _ = AccessPolicy.objects.update_or_create(
+            name=ADMIN_POLICY_NAME,
+            defaults={
+                "account": account,
+                "description": "Create buckets (with the portal's CORS rule) and manage every object in them.",
+                "statements": preset_statements(ADMIN_POLICY_NAME, bucket="*", region="*"),
+            },
+        )
+        return policy
+
     @transaction.atomic
-    def _users(self, policy: AccessPolicy, password: str, *, reset: bool) -> list[str]:
+    def _users(self, policy: AccessPolicy, admin_policy: AccessPolicy, password: str, *, reset: bool) -> list[str]:
         user_model = get_user_model()
         created: list[str] = []
         for name in (*USERS, "admin"):
@@ -190,13 +219,11 @@ class Command(BaseCommand):
                 user = user_model(username=name)
                 created.append(name)
             elif not reset:
-                if name != "admin":
-                    policy.users.add(user)
+                (admin_policy if name == "admin" else policy).users.add(user)
                 continue
             user.set_password(password)
             if name == "admin":
                 user.is_staff = user.is_superuser = True
             user.save()
-            if name != "admin":
-                policy.users.add(user)
+            (admin_policy if name == "admin" else policy).users.add(user)
         return created
