@@ -317,7 +317,8 @@ class Client:
                     self.tally.uploads[key] = digest.hex()
 
     def run(self) -> None:
-        if not self.login():
+        """The load itself (after login): steps until the deadline."""
+        if not self.token:
             return
         while time.monotonic() < self.deadline:
             self.step()
@@ -418,14 +419,14 @@ def run(
     with running_stack(workers=workers) as stack:
         print(f"soak: portal {stack.portal_url} (gunicorn x{workers}), localcloud {stack.localcloud_url}", file=out)
         tally = Tally(collect_secrets=inspect is not None)
+        # Log every client in first (password hashing is slow on purpose), then start the clock for the load.
+        team = [Client(n, USERS[n % len(USERS)], stack, tally, 0.0) for n in range(clients)]
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(lambda client: client.login(), team))
         started = time.monotonic()
-        deadline = started + duration
-        threads = [
-            threading.Thread(
-                target=Client(n, USERS[n % len(USERS)], stack, tally, deadline).run, name=f"soak-{n}", daemon=True
-            )
-            for n in range(clients)
-        ]
+        for client in team:
+            client.deadline = started + duration
+        threads = [threading.Thread(target=client.run, name=f"soak-{client.number}", daemon=True) for client in team]
         for thread in threads:
             thread.start()
         for thread in threads:

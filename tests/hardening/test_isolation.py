@@ -13,6 +13,7 @@ the storage, a scoped /sts for alice's prefix) is not repeated; here:
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -246,17 +247,18 @@ def make_token_for_bob(api: Api) -> str:
 def test_it_lists_nothing_of_alice_through_prefix_probes(
     alice: Any, bob: Any, cloud: RunningServer, bucket: str
 ) -> None:
-    Cos(cloud, None)("PUT", "users/alice/probe/diary.txt", body=b"dear diary")
+    name = f"diary-{secrets.token_hex(4)}.txt"  # the session's localcloud holds other tests' files
+    Cos(cloud, None)("PUT", f"users/alice/probe/{name}", body=b"dear diary")
     browser = Client()
     browser.force_login(bob)
     for prefix in ("users/alice/", "users/ali", "users/", "", "users/alice/probe/", "users/bob/../alice/"):
         response = browser.get(f"/buckets/{REGION}/{DEMO_BUCKET}/", {"prefix": prefix})
-        assert b"diary.txt" not in response.content, prefix
+        assert name.encode() not in response.content, prefix
         assert response.status_code in {200, 403, 404}, (prefix, response.status_code)
         if prefix.startswith("users/a"):
             assert response.status_code in {403, 404}, prefix
     marker = browser.get(f"/buckets/{REGION}/{DEMO_BUCKET}/", {"prefix": "users/bob/", "marker": "users/alice/"})
-    assert b"diary.txt" not in marker.content
+    assert name.encode() not in marker.content
 
 
 def test_it_refuses_bob_every_page_action_on_alices_key(
