@@ -170,6 +170,10 @@ def running_stack(*, workers: int = 4, threads: int = 16) -> Iterator[Stack]:
                 str(threads),
                 "--timeout",
                 "60",
+                # gunicorn closes idle keep-alive connections after 2 s by default, racing clients that reuse them
+                # (a reset, not a server fault). Behind a proxy the proxy holds them; here the clients do.
+                "--keep-alive",
+                "75",
                 "--log-level",
                 "warning",
             ],
