@@ -7,7 +7,7 @@ The buckets are filled through localcloud's storage layer before the server star
 transaction per bucket): only the listing is measured, over HTTP, signed with the root keys, on one keep-alive
 connection, the variants interleaved.
 
-    python -m bench.listing [--objects 100000] [--folders 1000] [--repeat 30]
+    python -m bench.listing [--objects 100000] [--folders 1000] [--repeat 15]
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(prog="python -m bench.listing", description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--folders", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=15)
     options = parser.parse_args(argv)
     return run(options.objects, options.folders, options.repeat)
 

@@ -49,6 +49,8 @@ def breakdown(profile: spy.Profile, paths: list[Path]) -> Table:
                 counts["other (WSGI, routing, DRF plumbing, socket I/O)"] += int(count_text)
     table = Table("Cached /sign: share of worker samples per step", ["step", "share"])
     for name, count in sorted(counts.items(), key=lambda item: -item[1]):
+        if not count:
+            continue
         table.add(name, f"{count / profile.samples:.0%}" if profile.samples else "-")
     return table
 
