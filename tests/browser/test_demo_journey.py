@@ -107,7 +107,12 @@ def test_it_screenshots_the_remaining_pages(portal: Portal, page: Any, artifacts
         body=png(),
         content_type="image/png",
     )
+    cos.put_object(
+        ROOT, region=REGION, bucket=portal.bucket, key="users/alice/screens/broken.png", body=b"not an image"
+    )
     page.goto(objects_url(portal, prefix="users/alice/screens/"))
+    # An "image" that is not one shows the file icon instead of a broken picture.
+    page.locator("tr[data-key='users/alice/screens/broken.png'] .icon-file").wait_for()
     # The thumbnail loads through the portal's redirect to a presigned link, under the page's CSP.
     thumbnail = page.locator("tr[data-key='users/alice/screens/sunset.png'] img.thumb")
     page.wait_for_function("img => img.complete && img.naturalWidth === 64", arg=thumbnail.element_handle())

@@ -11,6 +11,17 @@
 (function () {
   'use strict';
 
+  // A thumbnail that is not really an image (or could not be fetched) falls back to the file icon.
+  function iconFor(img) {
+    var icon = document.createElement('span');
+    icon.className = 'icon-file';
+    icon.setAttribute('aria-hidden', 'true');
+    img.replaceWith(icon);
+  }
+  document.addEventListener('error', function (event) {
+    if (event.target instanceof HTMLImageElement && event.target.classList.contains('thumb')) iconFor(event.target);
+  }, true);
+
   var configNode = document.getElementById('upload-config');
   var form = document.getElementById('upload-form');
   if (!configNode || !form || typeof COS === 'undefined') return;
