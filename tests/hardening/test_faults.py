@@ -223,7 +223,6 @@ def test_it_answers_503_json_when_the_database_is_unavailable(
     assert health.json()["checks"]["database"].startswith("down")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: pages answer a 500 error page when the database is down — see report")
 def test_it_answers_503_on_pages_when_the_database_is_unavailable(alice: Any, database_down: Any) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(alice)

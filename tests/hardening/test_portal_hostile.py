@@ -151,7 +151,6 @@ def test_it_slows_password_guessing_through_the_sign_in_page(alice: Any, setting
     assert "_auth_user_id" not in browser.session
 
 
-@pytest.mark.xfail(strict=True, reason="bug: /admin/login/ is not throttled (guessing the admin password) — see report")
 def test_it_slows_password_guessing_through_the_admin_login(transactional_db: None, settings: Any) -> None:
     make_user("charlie", is_superuser=True)
     browser, response = _guess_through("/admin/login/", settings, "charlie")
