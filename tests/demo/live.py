@@ -76,9 +76,8 @@ class Portal:
 
 
 @pytest.fixture(name="portal")
-def portal_fixture(live_server: Any, cloud: RunningServer, transactional_db: None, settings: Any) -> Portal:
+def portal_fixture(live_server: Any, cloud: RunningServer, transactional_db: None) -> Portal:
     """The portal at live_server.url; the demo bucket admits that origin (it is random) in its CORS rule."""
-    settings.ALLOWED_HOSTS = ["*"]
     account = make_account(cloud)
     bucket = make_bucket(cloud, DEMO_BUCKET)
     cos.put_cors(ROOT, region=REGION, bucket=bucket, cors_origins=[live_server.url, "http://127.0.0.1:8000"])
