@@ -41,6 +41,7 @@ ERROR_HINTS = {
     "InvalidBucketName": "COS refused the name. Bucket names use lowercase letters, digits and '-', 1-50 characters.",
     "BucketAlreadyExists": "A bucket with this name already exists. Bucket names are unique within the account: "
     "pick another name.",
+    "BucketAlreadyOwnedByYou": "This account already has a bucket with this name: pick another name.",
 }
 
 
