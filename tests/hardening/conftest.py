@@ -26,16 +26,9 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from signer.models import AccessPolicy, CloudAccount
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
-from tests.hardening import secrets_plugin
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Until tests/conftest.py lists it in pytest_plugins, register the secrets watch when this folder is collected.
-    if not config.pluginmanager.is_registered(secrets_plugin):
-        config.pluginmanager.register(secrets_plugin, secrets_plugin.NAME)
 
 
 @pytest.fixture(autouse=True)
