@@ -133,8 +133,14 @@ def test_it_leaves_no_multipart_upload_behind_after_cancel(portal: Portal, page:
     assert page.locator(".upload-item.pending").count() == 0  # nothing left to resume either
 
 
-def test_it_resumes_after_a_reload_when_the_same_file_is_picked(portal: Portal, page: Any, tmp_path: Path) -> None:
-    path = tmp_path / "resumed.bin"
+@pytest.mark.parametrize("sdk_cache", ["kept", "cleared"])
+def test_it_resumes_after_a_reload_when_the_same_file_is_picked(
+    portal: Portal, page: Any, tmp_path: Path, sdk_cache: str
+) -> None:
+    """With its localStorage cache the SDK knows the UploadId at once; without it (another browser, cleared
+    storage) it finds the upload with ListMultipartUploads and checks each part's MD5 against ListParts."""
+    name = f"resumed-{sdk_cache}.bin"
+    path = tmp_path / name
     content = os.urandom(SIZE)
     path.write_bytes(content)
     portal.user("alice")
@@ -144,15 +150,19 @@ def test_it_resumes_after_a_reload_when_the_same_file_is_picked(portal: Portal, 
     parts_before = portal.count("cos:UploadPart")
 
     page.set_input_files("#upload-input", str(path))
-    wait_loaded(page, "resumed.bin", 5 * MiB)
+    wait_loaded(page, name, 5 * MiB)
     page.reload()
     portal.settled("cos:bytes_in")
     parts_first_visit = portal.count("cos:UploadPart") - parts_before
     assert 0 < parts_first_visit < SIZE // MiB
-    assert [u.key for u in portal.uploads_in_progress("users/alice/resumed.bin")] == ["users/alice/resumed.bin"]
+    assert [u.key for u in portal.uploads_in_progress(f"users/alice/{name}")] == [f"users/alice/{name}"]
     # After the reload the page remembers what was interrupted and says what to do.
-    pending = page.locator(".upload-item.pending", has_text="resumed.bin")
-    assert "pick resumed.bin again" in pending.inner_text()
+    pending = page.locator(".upload-item.pending", has_text=name)
+    assert f"pick {name} again" in pending.inner_text()
+    if sdk_cache == "cleared":
+        assert page.evaluate("() => localStorage.getItem('cos_sdk_upload_cache')")
+        page.evaluate("() => localStorage.removeItem('cos_sdk_upload_cache')")
+        page.reload()
 
     page.set_input_files("#upload-input", str(path))
     page.wait_for_selector(".upload-item[data-state=done]", timeout=60_000)
@@ -160,8 +170,8 @@ def test_it_resumes_after_a_reload_when_the_same_file_is_picked(portal: Portal, 
     parts_second_visit = portal.count("cos:UploadPart") - parts_before - parts_first_visit
     assert parts_second_visit < SIZE // MiB  # resumed: fewer than the 12 parts a new upload sends
     assert parts_second_visit + parts_first_visit >= SIZE // MiB
-    assert md5(portal.stored("users/alice/resumed.bin")) == md5(content)
-    assert portal.uploads_in_progress("users/alice/resumed.bin") == []
+    assert md5(portal.stored(f"users/alice/{name}")) == md5(content)
+    assert portal.uploads_in_progress(f"users/alice/{name}") == []
     assert page.locator(".upload-item.pending").count() == 0
 
 
