@@ -5,7 +5,7 @@ results into README.md between the bench markers.
 
     python -m bench                       all of them
     python -m bench sign listing          only those
-    python -m bench --quick               small sizes and short runs: a smoke test of the machinery (~3 minutes)
+    python -m bench --quick               small and short: a smoke test (~3 minutes; results in bench/results/quick/)
     python -m bench --readme              all of them, then the README section from bench/results/
     python -m bench --readme-only         only rewrite the README section from bench/results/
 """
@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import cos_throughput, demo_page, listing, profile_sign, readme, sign
+from bench import cos_throughput, demo_page, harness, listing, profile_sign, readme, sign
 
 FULL: dict[str, Callable[[], object]] = {
     "cos_throughput": lambda: cos_throughput.main([]),
@@ -28,7 +28,7 @@ FULL: dict[str, Callable[[], object]] = {
 }
 QUICK: dict[str, Callable[[], object]] = {
     "cos_throughput": lambda: cos_throughput.main(["--size-mib", "128", "--part-mib", "16", "--rounds", "1"]),
-    "listing": lambda: listing.main(["--objects", "10000", "--folders", "100", "--repeat", "5"]),
+    "listing": lambda: listing.main(["--objects", "10000", "--folders", "1000", "--repeat", "3"]),
     "demo_page": lambda: demo_page.main(["--objects", "10000", "--folders", "100", "--repeat", "5"]),
     "sign": lambda: sign.main(["--duration", "5", "--users", "20", "--paced-seconds", "10"]),
     "profile_sign": lambda: profile_sign.main(["--duration", "5", "--users", "20"]),
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme-only", action="store_true", help="only update README.md from bench/results/")
     options = parser.parse_args(argv)
     table = QUICK if options.quick else FULL
+    if options.quick:  # smoke-run numbers never replace real ones (nor reach the README)
+        harness.RESULTS_DIR = harness.RESULTS_DIR / "quick"
     unknown = [name for name in options.names if name not in table]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"=== {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             failed.append(name)
         print(f"=== {name} took {time.monotonic() - started:.0f} s", flush=True)
-    if options.readme:
+    if options.readme and not options.quick:
         readme.update()
     return 1 if failed else 0
 
