@@ -55,17 +55,21 @@ def chengdu_count(client: Client) -> str:
     return match.group(1)
 
 
-def test_regions(alice_client: Client, bob_client: Client) -> None:
+def test_it_leaves_her_private_bucket_out_of_his_region_counts(alice_client: Client, bob_client: Client) -> None:
     assert chengdu_count(alice_client) == "1 bucket"
     assert chengdu_count(bob_client) == "0 buckets"
 
 
-def test_buckets(alice_client: Client, bob_client: Client, private_bucket: str) -> None:
+def test_it_leaves_her_private_bucket_out_of_his_bucket_list(
+    alice_client: Client, bob_client: Client, private_bucket: str
+) -> None:
     assert f'data-bucket="{private_bucket}"' in alice_client.get("/regions/ap-chengdu/").content.decode()
     assert f'data-bucket="{private_bucket}"' not in bob_client.get("/regions/ap-chengdu/").content.decode()
 
 
-def test_objects(alice_client: Client, bob_client: Client, bucket: str, private_bucket: str, alices_file: str) -> None:
+def test_it_refuses_him_her_bucket_and_her_folder(
+    alice_client: Client, bob_client: Client, bucket: str, private_bucket: str, alices_file: str
+) -> None:
     assert "plans.txt" in alice_client.get(f"/buckets/ap-chengdu/{private_bucket}/").content.decode()
     assert bob_client.get(f"/buckets/ap-chengdu/{private_bucket}/").status_code == 404
     folder = alices_file.rsplit("/", 1)[0] + "/"
@@ -74,19 +78,21 @@ def test_objects(alice_client: Client, bob_client: Client, bucket: str, private_
     assert "diary.txt" not in bob_client.get(f"/buckets/{REGION}/{bucket}/").content.decode()
 
 
-def test_download(bob_client: Client, bucket: str, private_bucket: str, alices_file: str) -> None:
+def test_it_refuses_him_downloads_of_her_files(
+    bob_client: Client, bucket: str, private_bucket: str, alices_file: str
+) -> None:
     assert bob_client.get(f"/buckets/{REGION}/{bucket}/download/", {"key": alices_file}).status_code == 403
     assert bob_client.get(f"/buckets/ap-chengdu/{private_bucket}/download/", {"key": "plans.txt"}).status_code == 404
 
 
-def test_delete(bob_client: Client, bucket: str, alices_file: str, root: cos.Keys) -> None:
+def test_it_refuses_him_deleting_her_files(bob_client: Client, bucket: str, alices_file: str, root: cos.Keys) -> None:
     assert bob_client.get(f"/buckets/{REGION}/{bucket}/delete/", {"key": alices_file}).status_code == 403
     assert bob_client.post(f"/buckets/{REGION}/{bucket}/delete/", {"key": alices_file}).status_code == 403
     folder = alices_file.rsplit("/", 1)[0] + "/"
     assert [o.key for o in cos.list_objects(root, region=REGION, bucket=bucket, prefix=folder).objects] == [alices_file]
 
 
-def test_access(alice_client: Client, bob_client: Client, alice: Any) -> None:
+def test_it_hides_her_tokens_and_policies_from_him(alice_client: Client, bob_client: Client, alice: Any) -> None:
     alice_client.post("/access/tokens/")
     token = AuthToken.objects.get(user=alice)
     page = bob_client.get("/access/").content.decode()
@@ -96,7 +102,7 @@ def test_access(alice_client: Client, bob_client: Client, alice: Any) -> None:
     assert AuthToken.objects.filter(user=alice).exists()
 
 
-def test_upload_credentials(bob_client: Client, bucket: str) -> None:
+def test_it_refuses_him_upload_credentials_for_her_prefix(bob_client: Client, bucket: str) -> None:
     scope = {"action": "name/cos:PutObject", "bucket": bucket, "region": REGION, "prefix": "users/alice/x.bin"}
     response = bob_client.post("/sts", {"scopes": [scope]}, content_type="application/json")
     assert response.status_code == 403
