@@ -33,7 +33,8 @@ chromium:
 # The portal on 127.0.0.1:$(PORT) with the embedded localcloud (started by runserver in local mode).
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py bootstrap_demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
+	$(BIN)/python manage.py bootstrap_demo --origin http://127.0.0.1:$(PORT) --origin http://localhost:$(PORT) \
+		$(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite: qcloud, localcloud (real SDKs), signer, demo and the browser tests.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import time_machine
 from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
@@ -190,8 +191,9 @@ def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path:
     assert second.returncode == 0, second.stderr
     assert "kept their passwords" in second.stdout
     assert "AssumeRole checked: OK" in second.stdout
-    third = bootstrap(tmp_path, url, "--password", "given-password-123")
+    third = bootstrap(tmp_path, url, "--password", "given-password-123", "--origin", "http://127.0.0.1:8800")
     assert "alice, bob, admin with password: given-password-123" in third.stdout
+    assert "CORS for http://127.0.0.1:8800\n" in third.stdout  # `make run PORT=8800`
 
     roles = json.loads((tmp_path / "localcloud" / "roles.json").read_text())
     assert list(roles["roles"]) == ["cos-demo", "cos-demo-admin"]
@@ -222,6 +224,11 @@ def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path:
     server = start_in_thread(Config.from_env(data_dir=tmp_path / "localcloud"), port=port)
     try:
         journey = manage(bootstrap_env(tmp_path, url), "shell", "-v", "0", "-c", JOURNEY)
+        # The bucket's CORS rule follows the last --origin: the browser on that port may upload, :8000 no longer.
+        preflight = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization"}
+        bucket_url = f"{url}/cos/ap-guangzhou/demo-1250000000/users/alice/x"
+        allowed = requests.options(bucket_url, headers={"Origin": "http://127.0.0.1:8800", **preflight}, timeout=10)
+        refused = requests.options(bucket_url, headers={"Origin": "http://127.0.0.1:8000", **preflight}, timeout=10)
     finally:
         server.stop()
     assert journey.returncode == 0, journey.stderr
@@ -230,6 +237,9 @@ def test_it_bootstraps_the_demo_idempotently_with_a_role_based_account(tmp_path:
         "alice-bucket:", "AccessDenied", "admin:", "created",
     ]  # fmt: skip
     assert server.app.stats.snapshot().get("sts:AssumeRole") == 2
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8800"
+    assert refused.status_code == 403
 
 
 def test_it_refuses_to_bootstrap_outside_local_mode(tmp_path: Path) -> None:

@@ -75,6 +75,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Password for alice, bob and admin (default: random, printed).")
+        parser.add_argument(
+            "--origin",
+            action="append",
+            dest="origins",
+            metavar="URL",
+            help="Origin the portal is served from, allowed by the demo bucket's CORS rule (repeatable; "
+            f"default: {', '.join(PORTAL_ORIGINS)}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.LOCAL_MODE:
@@ -83,11 +91,12 @@ class Command(BaseCommand):
         password = given or secrets.token_urlsafe(12)
         appid = settings.LOCALCLOUD_APPID
         bucket = f"demo-{appid}"
+        origins: list[str] = options.get("origins") or PORTAL_ORIGINS
 
         secret_id, secret_key, role_arn, admin_role_arn = self._role(bucket, appid)
         account = self._account("localcloud", secret_id, secret_key, role_arn)
         admin_account = self._account("localcloud (bucket admin)", secret_id, secret_key, admin_role_arn)
-        connection = self._bucket_and_check(bucket, [account, admin_account])
+        connection = self._bucket_and_check(bucket, [account, admin_account], origins)
         policy = self._policy(account, bucket)
         admin_policy = self._admin_policy(admin_account)
         created = self._users(policy, admin_policy, password, reset=bool(given))
@@ -97,7 +106,7 @@ class Command(BaseCommand):
             f"  accounts {account.name!r} and {admin_account.name!r}: sub-account {account.masked_secret_id}"
         )
         self.stdout.write(f"           may only AssumeRole into {ROLE} and {ADMIN_ROLE} ({connection})")
-        self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(PORTAL_ORIGINS)}")
+        self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(origins)}")
         self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket} (alice, bob)")
         self.stdout.write(f"  policy   {admin_policy.name!r}: create buckets, any object (admin, via {ADMIN_ROLE})")
         if given or created:
@@ -154,7 +163,7 @@ class Command(BaseCommand):
         services.account_set_secret(account=account, secret_id=secret_id, secret_key=secret_key)
         return account
 
-    def _bucket_and_check(self, bucket: str, accounts: list[CloudAccount]) -> str:
+    def _bucket_and_check(self, bucket: str, accounts: list[CloudAccount], origins: list[str]) -> str:
         from portal.management.commands.runserver import is_listening, start_localcloud, stop_localcloud
 
         url = urlsplit(settings.LOCALCLOUD_URL)
@@ -171,9 +180,9 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"cannot reach bucket {bucket} at localcloud: {exc.code}: {exc.message}"
                     ) from exc
-                cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
+                cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=origins)
             else:
-                cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=PORTAL_ORIGINS)
+                cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=origins)
             results = [services.account_test_connection(account=account) for account in accounts]
         finally:
             if process is not None:
