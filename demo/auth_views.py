@@ -3,6 +3,7 @@ rate the API's /api/auth/login uses), further attempts are refused with 429 unti
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +20,11 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS.get(period.strip().lower(), 60)
 
 
-def _key(request: HttpRequest) -> str:
-    return f"demo:login-failures:{request.META.get('REMOTE_ADDR', '')}"
+def _key(request: HttpRequest, period: int) -> str:
+    # Fixed windows numbered by our own clock, not the cache's expiry: the count is atomic (add + incr) on every
+    # backend, and a window ends at the same moment for every worker whatever clock Redis keeps.
+    window = int(time.time() // period)
+    return f"demo:login-failures:{request.META.get('REMOTE_ADDR', '')}:{window}"
 
 
 class LoginView(auth_views.LoginView):
@@ -28,7 +32,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         limit, period = parse_rate(settings.SIGNER_LOGIN_RATE)
-        key = _key(request)
+        key = _key(request, period)
         if int(cache.get(key, 0)) >= limit:
             form = self.get_form()
             form.errors.clear()
