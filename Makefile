@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast lint format bench soak install clean chromium
+.PHONY: run test test-fast lint format bench soak install clean chromium wrk screenshots
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -54,11 +54,25 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install
+# The load generator of the /sign benchmarks (Debian's wrk), installed like chromium.
+wrk:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else \
+	    echo "wrk is missing: run 'sudo apt-get install -y wrk'"; exit 1; \
+	  fi; }
+
+bench: install wrk
 	$(BIN)/python -m bench
 
 soak: install
 	$(BIN)/python -m bench.soak
+
+# Copy the screenshots the browser tests saved (artifacts/, git-ignored) to docs/screenshots for the README.
+screenshots:
+	mkdir -p docs/screenshots
+	cp artifacts/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .mypy_cache
