@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from signer.errors import NoPolicy, UnknownPolicy
@@ -19,19 +24,59 @@ def _assigned(user: AbstractBaseUser | AnonymousUser) -> QuerySet[AccessPolicy]:
     )
 
 
+POLICY_CACHE_PREFIX = "signer:policy"
+POLICY_VERSION_KEY = f"{POLICY_CACHE_PREFIX}:version"
+# A backstop only: every change that matters bumps the version (signer/signals.py).
+POLICY_CACHE_TTL = 600
+
+
+def policy_cache_bump() -> None:
+    """Make every cached policy resolution stale (a new random version: an evicted version key never matches old
+    entries by chance)."""
+    cache.set(POLICY_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _remembered(ident: str, load: Callable[[], list[AccessPolicy]]) -> list[AccessPolicy]:
+    """`load()`, kept in the shared cache under `signer:policy:<ident>` with the version it was read under.
+
+    One cache round trip on a hit (the version and the entry together). The version is read before the database,
+    so a change committed while `load()` runs leaves an entry tagged with the old version: never served again.
+    """
+    key = f"{POLICY_CACHE_PREFIX}:{ident}"
+    values = cache.get_many([POLICY_VERSION_KEY, key])
+    version = values.get(POLICY_VERSION_KEY)
+    if version is None:
+        fresh = uuid.uuid4().hex
+        version = fresh if cache.add(POLICY_VERSION_KEY, fresh, timeout=None) else cache.get(POLICY_VERSION_KEY)
+    hit = values.get(key)
+    if version is not None and isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version:
+        return list(hit[1])
+    policies = load()
+    if version is not None:
+        cache.set(key, (version, policies), timeout=POLICY_CACHE_TTL)
+    return policies
+
+
 def policies_for_user(user: AbstractBaseUser | AnonymousUser) -> list[AccessPolicy]:
-    """Every policy assigned to the user directly or through a group, the default first."""
+    """Every policy assigned to the user directly or through a group, the default first (cached per user).
+
+    The query joins five tables and costs ~1 ms of PostgreSQL planning per request (bench/FINDINGS.md), so the
+    result is kept per user in the shared cache and invalidated by signals (signer/signals.py): a policy edit, an
+    account change or a membership change is seen by the very next request, in every worker.
+    """
     if not user.is_authenticated:
         anonymous = anonymous_policy()
         return [anonymous] if anonymous is not None else []
-    return list(_assigned(user))
+    return _remembered(str(user.pk), lambda: list(_assigned(user)))
 
 
 def anonymous_policy() -> AccessPolicy | None:
     name = settings.SIGNER_ANONYMOUS_POLICY
     if not name:
         return None
-    return AccessPolicy.objects.select_related("account").filter(name=name).first()
+    ident = f"anonymous:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    found = _remembered(ident, lambda: list(AccessPolicy.objects.select_related("account").filter(name=name)[:1]))
+    return found[0] if found else None
 
 
 def policy_for_user(user: AbstractBaseUser | AnonymousUser, name: str | None = None) -> AccessPolicy:
