@@ -73,12 +73,16 @@ class CredentialStore:
 
     def lookup(self, secret_id: str) -> Principal | None:
         """The principal a SecretId belongs to, or None when it is unknown. Expiry is the caller's check."""
-        if secrets.compare_digest(secret_id, self.config.secret_id):
+        # As bytes: compare_digest refuses a str with non-ASCII characters, and a client may send any.
+        given = secret_id.encode("utf-8", "surrogatepass")
+        if secrets.compare_digest(given, self.config.secret_id.encode("utf-8", "surrogatepass")):
             return Principal(secret_id, self.config.secret_key, None, (), None, True, "root")
         sub = self.config.subaccounts.get(secret_id)
         if sub is not None:
             key, policy = sub
             return Principal(secret_id, key, None, (json.dumps(policy),), None, False, f"sub:{secret_id}")
+        if not secret_id.isascii():  # issued ids are "AKID" + hex (and SQLite refuses lone surrogates)
+            return None
         row = (
             self._connect()
             .execute(

@@ -13,6 +13,7 @@ from localcloud.app import LocalCloud
 from localcloud.config import Config
 
 THREADS = 16
+RECV_BYTES = 512 * 1024
 
 
 @dataclass
@@ -72,6 +73,9 @@ def _create_server(app: LocalCloud, host: str, port: int) -> object:
         threads=THREADS,
         channel_timeout=300,
         max_request_body_size=5 * 1024**4,
+        # waitress reads sockets 8 KiB at a time by default: 131,072 trips through its event loop per GiB, the
+        # bottleneck of a PUT. 512 KiB reads cut that 64-fold; each channel holds at most one such read at a time.
+        recv_bytes=RECV_BYTES,
         ident="localcloud",
         expose_tracebacks=False,
     )

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
+from localcloud.numbers import ascii_int
 from qcloud import policy as cam
 from qcloud import tc3
 
@@ -147,10 +148,9 @@ def _read_request(environ: Mapping[str, Any]) -> Request:
     method = str(environ.get("REQUEST_METHOD", "POST")).upper()
     body = b""
     if method == "POST":
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise StsError("InvalidParameter", "Content-Length is not a number.") from None
+        length = ascii_int(str(environ.get("CONTENT_LENGTH") or "0").strip(), 19)
+        if length is None:
+            raise StsError("InvalidParameter", "Content-Length is not a non-negative number.")
         if length > MAX_BODY_BYTES:
             raise StsError("InvalidParameter", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         body = environ["wsgi.input"].read(length) if length else b""
@@ -177,10 +177,9 @@ def _authenticate(app: LocalCloud, request: Request) -> Caller:
             "AuthFailure.InvalidAuthorization",
             f"SignedHeaders must include content-type and host (missing: {', '.join(sorted(missing))}).",
         )
-    raw_timestamp = request.headers.get("x-tc-timestamp", "")
-    if not raw_timestamp.isdigit():
+    timestamp = ascii_int(request.headers.get("x-tc-timestamp", "").strip(), 12)
+    if timestamp is None:
         raise StsError("MissingParameter", "The request is missing a valid `X-TC-Timestamp` (Unix seconds).")
-    timestamp = int(raw_timestamp)
     now = app.clock
     if abs(now - timestamp) > MAX_SKEW_SECONDS:
         raise StsError(
@@ -233,7 +232,7 @@ def _params(request: Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         try:
             params = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder goes
             raise StsError("InvalidParameter", "The request body is not valid JSON.") from None
         if not isinstance(params, dict):
             raise StsError("InvalidParameter", "The request body must be a JSON object.")
@@ -268,8 +267,8 @@ def _duration(params: Mapping[str, Any], *, default: int, maximum: int) -> int:
     value = params.get("DurationSeconds")
     if value is None:
         return default
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = ascii_int(value, 9)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise StsError("InvalidParameter.ParamError", f"DurationSeconds must be an integer from 1 to {maximum}.")
     if value > maximum:
@@ -291,6 +290,8 @@ def _session_policy(raw: str) -> dict[str, Any]:
         document = json.loads(unquote(raw))
     except ValueError as error:
         raise StsError("InvalidParameter.StrategyFormatError", f"The Policy is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise StsError("InvalidParameter.StrategyFormatError", "The Policy is nested too deeply.") from None
     if not isinstance(document, dict):
         raise StsError("InvalidParameter.StrategyFormatError", "The Policy must be a JSON object.")
     statements = document.get("statement")

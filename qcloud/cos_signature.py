@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote
@@ -29,6 +30,8 @@ FIELDS = (
     "q-url-param-list",
     "q-signature",
 )
+# A signature time: Unix seconds in 1 to 20 ASCII digits, so that int() never sees thousands of digits (or '²').
+_TIME = re.compile(r"[0-9]{1,20}", re.ASCII)
 
 
 class SignatureFormatError(ValueError):
@@ -61,10 +64,11 @@ def parse_authorization(value: str) -> dict[str, str]:
 
 
 def parse_time_window(value: str, name: str = "q-sign-time") -> tuple[int, int]:
-    """`<start>;<end>` in Unix seconds."""
+    """`<start>;<end>` in Unix seconds: 1 to 20 ASCII digits each."""
     start, sep, end = value.partition(";")
-    if not sep or not start.strip().isdigit() or not end.strip().isdigit():
-        raise SignatureFormatError(f"{name} must be '<start>;<end>' in Unix seconds, got {value!r}")
+    start, end = start.strip(), end.strip()
+    if not sep or not _TIME.fullmatch(start) or not _TIME.fullmatch(end):
+        raise SignatureFormatError(f"{name} must be '<start>;<end>' in Unix seconds, got {value[:80]!r}")
     return int(start), int(end)
 
 

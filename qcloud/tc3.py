@@ -26,7 +26,8 @@ _AUTHORIZATION = re.compile(
     r"^TC3-HMAC-SHA256\s+"
     r"Credential=(?P<secret_id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/,\s]+)/tc3_request\s*,\s*"
     r"SignedHeaders=(?P<signed_headers>[a-z0-9;_.-]+)\s*,\s*"
-    r"Signature=(?P<signature>[0-9a-fA-F]{64})\s*$"
+    r"Signature=(?P<signature>[0-9a-fA-F]{64})\s*$",
+    re.ASCII,  # `\d` and `\s` mean ASCII digits and white space, not any Unicode ones
 )
 
 

@@ -9,6 +9,7 @@ do nothing (every bucket is private).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hmac
 import logging
@@ -40,6 +41,14 @@ class Caller:
 @functools.lru_cache(maxsize=1024)
 def _policy(text: str) -> Policy:
     return parse_policy(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _policy_unconditional(text: str) -> Policy:
+    """The policy with the conditions of its allow statements dropped (deny statements kept as they are)."""
+    policy = _policy(text)
+    statements = tuple(dataclasses.replace(s, conditions=()) if s.effect == "allow" else s for s in policy.statements)
+    return dataclasses.replace(policy, statements=statements)
 
 
 def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None:
@@ -93,7 +102,7 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
                 "InvalidAccessKeyId",
                 "The access key Id is a temporary key: the request must carry its x-cos-security-token.",
             )
-        if principal.token is None or not hmac.compare_digest(token.encode(), principal.token.encode()):
+        if principal.token is None or not _same(token, principal.token):
             raise CosError(
                 403, "InvalidAccessKeyId", "The x-cos-security-token does not belong to this temporary access key Id."
             )
@@ -128,7 +137,7 @@ def _check_signature(request: CosRequest, fields: dict[str, str], principal: Pri
         )
         to_sign = cos_signature.string_to_sign(fields["q-sign-time"], text)
         computed = cos_signature.signature(principal.secret_key, key_time, to_sign)
-        if hmac.compare_digest(computed, fields["q-signature"].lower()):
+        if _same(computed, fields["q-signature"].lower()):
             return
         if not expected[0]:
             expected = (to_sign, text)
@@ -156,12 +165,21 @@ def check_access(
     key: str = "",
     prefix: str = "",
     context: RequestContext | None = None,
+    before_lookup: bool = False,
 ) -> None:
+    """AccessDenied unless the caller's policies allow `operation` on the resource.
+
+    `before_lookup`: the check a handler makes before it looks anything up (an upload, its parts), when the context
+    its conditions need (the upload's content type, the parts' total size) is not known yet. Allow statements count
+    without their conditions, so a caller the resource is not granted to at all learns nothing from what the lookup
+    would have answered (NoSuchUpload, InvalidPart, EntityTooSmall); the full check with the context follows it.
+    """
     principal = caller.principal
     if principal.is_root:
         return
+    load = _policy_unconditional if before_lookup else _policy
     try:
-        policies = [_policy(text) for text in principal.policies]
+        policies = [load(text) for text in principal.policies]
     except PolicyError as exc:  # a policy that was stored must have parsed; refuse rather than guess
         log.error("stored policy of %s does not parse: %s", principal.name, exc)
         raise access_denied(f"Access Denied: the credentials' policy does not parse ({exc}).") from exc
@@ -172,5 +190,14 @@ def check_access(
         raise access_denied(f"Access Denied: {decision.reason}.")
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality of two strings as UTF-8 bytes (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def _iso(when: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    """A time for a message; a signature may name one outside what gmtime() renders (after the year 9999)."""
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+    except (OverflowError, ValueError, OSError):
+        return f"{when:.0f} (Unix seconds)"

@@ -12,6 +12,7 @@ from localcloud.cos import auth
 from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
 from localcloud.cos.request import CosRequest
 from localcloud.cos.storage import Bucket, Storage
+from localcloud.numbers import ascii_int
 from qcloud.policy import RequestContext
 
 if TYPE_CHECKING:
@@ -72,7 +73,14 @@ class Call:
         was initiated with (these requests carry no object Content-Type of their own)."""
         return replace(self.context(), content_length=content_length, content_type=content_type)
 
-    def authorize(self, *, prefix: str = "", context: RequestContext | None = None) -> None:
+    def authorize(
+        self, *, prefix: str = "", context: RequestContext | None = None, before_lookup: bool = False
+    ) -> None:
+        """AccessDenied unless the caller may do this operation on the addressed resource (see auth.check_access).
+
+        Every handler calls this before it looks at storage, so a caller without access gets the same 403 whether or
+        not the bucket, object or upload exists; with `before_lookup`, again after the lookup, with the full context.
+        """
         auth.check_access(
             self.caller,
             self.operation,
@@ -82,6 +90,7 @@ class Call:
             key=self.key,
             prefix=prefix,
             context=context if context is not None else self.context(),
+            before_lookup=before_lookup,
         )
 
     def bucket(self) -> Bucket:
@@ -131,6 +140,7 @@ class Call:
         value = self.param(name)
         if value is None or value == "":
             return default
-        if not value.isdigit() or not low <= int(value) <= high:
-            raise invalid_argument(f"{name} must be an integer from {low} to {high}, got {value!r}.")
-        return int(value)
+        number = ascii_int(value, 9)  # every limit here is far below 10**9
+        if number is None or not low <= number <= high:
+            raise invalid_argument(f"{name} must be an integer from {low} to {high}, got {value[:40]!r}.")
+        return number

@@ -18,7 +18,9 @@ from qcloud.regions import is_region
 
 XML = ("Content-Type", "application/xml")
 MAX_KEYS = 1000
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
+# Positions longer than this are beyond any object (and int() refuses more than 4300 digits): read them as this.
+BEYOND = 10**19
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -231,17 +233,23 @@ def _byte_range(value: str | None, size: int) -> tuple[int, int] | None:
         return None  # not a single byte range: like S3, answer the whole object
     first_text, last_text = match[1], match[2]
     if first_text:
-        first = int(first_text)
-        last = min(int(last_text), size - 1) if last_text else size - 1
-        if last_text and int(last_text) < first:
+        first = _position(first_text)
+        last = min(_position(last_text), size - 1) if last_text else size - 1
+        if last_text and _position(last_text) < first:
             return None
         if first >= size:
             raise _invalid_range(size)
         return first, last
-    suffix = int(last_text)
+    suffix = _position(last_text)
     if suffix == 0 or size == 0:
         raise _invalid_range(size)
     return max(0, size - suffix), size - 1
+
+
+def _position(digits: str) -> int:
+    """A byte position of a Range header (ASCII digits), capped at BEYOND."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 19 else BEYOND
 
 
 def _invalid_range(size: int) -> CosError:

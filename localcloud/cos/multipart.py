@@ -44,9 +44,11 @@ def initiate(call: Call) -> Response:
 def upload_part(call: Call) -> Response:
     check_key(call.key)
     number = call.int_param("partNumber", 0, 1, MAX_PART_NUMBER)
+    length = call.request.content_length
+    # Before the lookups (no NoSuchBucket / NoSuchUpload for a stranger); the upload's content type is not known yet.
+    call.authorize(context=call.upload_context(length, None), before_lookup=True)
     call.bucket()
     upload = _upload(call)
-    length = call.request.content_length
     call.authorize(context=call.upload_context(length, _type(upload)))
     expected_md5 = call.content_md5()
     received = call.storage.receive(call.request.body, length, lambda n: call.app.stats.add("cos:bytes_in", n))
@@ -101,6 +103,9 @@ def list_parts(call: Call) -> Response:
 
 def complete(call: Call) -> Response:
     check_key(call.key)
+    # Before the lookups and the ETag comparison: a stranger must not learn whether an upload exists, how big its
+    # parts are, or (by guessing ETags) what they hold. Neither the total size nor the content type is known yet.
+    call.authorize(context=call.upload_context(None, None), before_lookup=True)
     call.bucket()
     upload = _upload(call)
     wanted = xml.parse_complete(call.read_xml_body())

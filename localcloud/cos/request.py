@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote
 
 from localcloud.cos.addressing import Target, resolve
 from localcloud.cos.errors import CosError
+from localcloud.numbers import ascii_int
 
 StartResponse = Any
 Environ = dict[str, Any]
@@ -68,9 +69,12 @@ class CosRequest:
         value = self.headers.get("content-length")
         if value is None or value == "":
             return None
-        if not value.strip().isdigit():
-            raise CosError(400, "InvalidArgument", f"Content-Length must be a non-negative integer, got {value!r}.")
-        return int(value)
+        length = ascii_int(value.strip(), 19)
+        if length is None:
+            raise CosError(
+                400, "InvalidArgument", f"Content-Length must be a non-negative integer, got {value[:40]!r}."
+            )
+        return length
 
     @property
     def body(self) -> BinaryIO:

@@ -14,14 +14,17 @@ partial one. At startup tmp/ is emptied and blobs no row refers to are deleted.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
+import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -31,6 +34,8 @@ from localcloud.cos.errors import CosError, invalid_argument
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
+RECEIVE_CHUNK = 1024 * 1024
+COPY_CHUNK = 64 * 1024 * 1024
 MAX_KEY_BYTES = 850
 SCAN_BATCH = 1000
 
@@ -206,22 +211,37 @@ class Storage:
     def receive(self, stream: BinaryIO, length: int | None, on_bytes: Callable[[int], None]) -> Received:
         """Stream a request body into a temporary file, never holding it whole in memory.
 
+        Read in RECEIVE_CHUNK pieces; from the second piece on, the MD5 of one piece runs in a helper thread while
+        the next is read and written (hashlib releases the GIL on large buffers), so hashing costs no wall time.
         With a Content-Length, a shorter body raises IncompleteBody and nothing is kept.
         """
         path = self.tmp / secrets.token_hex(16)
         md5 = hashlib.md5()  # noqa: S324 - the protocol's ETag
         size = 0
+        pool: ThreadPoolExecutor | None = None
+        pending: Future[None] | None = None
         try:
-            with open(path, "wb") as out:
+            with open(path, "wb", buffering=0) as out:
                 while length is None or size < length:
-                    want = CHUNK if length is None else min(CHUNK, length - size)
+                    want = RECEIVE_CHUNK if length is None else min(RECEIVE_CHUNK, length - size)
                     chunk = stream.read(want)
                     if not chunk:
                         break
-                    out.write(chunk)
-                    md5.update(chunk)
+                    if pending is not None:
+                        pending.result()
+                    if size == 0 and (length is None or length <= len(chunk)):
+                        md5.update(chunk)  # one piece: not worth a thread
+                    else:
+                        if pool is None:
+                            pool = ThreadPoolExecutor(1, thread_name_prefix="md5")
+                        pending = pool.submit(md5.update, chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[out.write(view) :]
                     size += len(chunk)
                     on_bytes(len(chunk))
+                if pending is not None:
+                    pending.result()
                 if length is not None and size < length:
                     raise CosError(
                         400,
@@ -229,12 +249,14 @@ class Storage:
                         f"You did not provide the number of bytes specified by the Content-Length header: "
                         f"received {size} of {length}.",
                     )
-                out.flush()
                 os.fsync(out.fileno())
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             raise
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
         return Received(path, size, md5.digest())
 
     def discard(self, received: Received) -> None:
@@ -359,7 +381,9 @@ class Storage:
     def open_object(self, info: ObjectInfo) -> BinaryIO:
         return open(self.blob_path(info.blob), "rb")
 
-    def _scan(self, bucket: str, low: str, inclusive: bool, high: str | None) -> list[ObjectInfo]:
+    def _scan(self, bucket: str, low: str, inclusive: bool, high: str | None) -> Generator[ObjectInfo, None, None]:
+        """Up to SCAN_BATCH rows from `low`, decoded one by one as the caller consumes them: a caller that stops
+        after the first row (a jump over a folder) costs one index seek and one row, not a batch."""
         low_bound = ">= ?" if inclusive else "> ?"
         sql = f"SELECT key, blob, size, etag, headers, modified FROM objects WHERE bucket = ? AND key {low_bound}"  # noqa: S608
         args: list[object] = [bucket, low]
@@ -368,8 +392,12 @@ class Storage:
             args.append(high)
         sql += " ORDER BY key LIMIT ?"
         args.append(SCAN_BATCH)
-        rows = self._db().execute(sql, args).fetchall()
-        return [ObjectInfo(bucket, r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+        cursor = self._db().execute(sql, args)
+        try:
+            for r in cursor:
+                yield ObjectInfo(bucket, r[0], r[1], r[2], r[3], json.loads(r[4]), r[5])
+        finally:
+            cursor.close()
 
     def iter_listing(self, bucket: str, prefix: str, delimiter: str, marker: str) -> Iterator[ListEntry]:
         """Keys and common prefixes after `marker`, in UTF-8 byte order; each range scan uses the primary key."""
@@ -381,7 +409,9 @@ class Storage:
         while True:
             rows = self._scan(bucket, low, inclusive, high)
             jumped = False
+            seen = 0
             for obj in rows:
+                seen += 1
                 rest = obj.key[len(prefix) :]
                 if delimiter and delimiter in rest:
                     common = prefix + rest[: rest.index(delimiter) + len(delimiter)]
@@ -391,10 +421,11 @@ class Storage:
                     if after is None:
                         return
                     low, inclusive, jumped = after, True, True
+                    rows.close()  # the next folder is one seek away: stop reading this batch
                     break
                 yield ListEntry(obj.key, obj)
                 low, inclusive = obj.key, False
-            if not jumped and len(rows) < SCAN_BATCH:
+            if not jumped and seen < SCAN_BATCH:
                 return
 
     # --- multipart ------------------------------------------------------------------------------------------------
@@ -462,25 +493,21 @@ class Storage:
         return [Part(*row) for row in rows]
 
     def assemble(self, parts: list[Part]) -> Received:
-        """Concatenate part bodies into one temporary file (streamed, fsynced)."""
+        """Concatenate part bodies into one temporary file (kernel-side copy, fsynced). No MD5: a multipart ETag is
+        built from the parts' ETags, so the md5 field is empty."""
         path = self.tmp / secrets.token_hex(16)
-        md5 = hashlib.md5()  # noqa: S324 - not used as the ETag, only kept for symmetry with receive()
         size = 0
         try:
-            with open(path, "wb") as out:
+            with open(path, "wb", buffering=0) as out:
                 for part in parts:
-                    with open(self.blob_path(part.blob), "rb") as source:
-                        while chunk := source.read(CHUNK):
-                            out.write(chunk)
-                            md5.update(chunk)
-                            size += len(chunk)
-                out.flush()
+                    with open(self.blob_path(part.blob), "rb", buffering=0) as source:
+                        size += _copy(source, out)
                 os.fsync(out.fileno())
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             raise
-        return Received(path, size, md5.digest())
+        return Received(path, size, b"")
 
     def complete_upload(
         self, upload: Upload, received: Received, etag: str, headers: dict[str, str]
@@ -524,6 +551,22 @@ class Storage:
         for blob in blobs:
             self._remove_blob(blob)
         return True
+
+
+def _copy(source: BinaryIO, out: BinaryIO) -> int:
+    """Append all of `source` to `out`: os.copy_file_range (no bytes through Python), else a big-buffer copy."""
+    copied = 0
+    if hasattr(os, "copy_file_range"):
+        try:
+            while n := os.copy_file_range(source.fileno(), out.fileno(), COPY_CHUNK):
+                copied += n
+            return copied
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP) or copied:
+                raise
+    start = source.tell()
+    shutil.copyfileobj(source, out, COPY_CHUNK)
+    return copied + source.tell() - start
 
 
 def _fsync_dir(path: Path) -> None:

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 
 from localcloud.cos.errors import malformed_xml
+from localcloud.numbers import ascii_int
 
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -54,13 +55,38 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+class _DocumentType(Exception):
+    """A <!DOCTYPE ...> in a client's document: no DTD, so no entities to expand or fetch."""
+
+
+class _NoDocumentType(ET.TreeBuilder):
+    """The tree builder of every client document: expat reports a DOCTYPE here before reading its internal subset."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise _DocumentType
+
+
 def parse(data: bytes, root_tag: str) -> ET.Element:
-    if not data.strip():
-        raise malformed_xml("the request body is empty")
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise malformed_xml("document type declarations are not allowed")
+    """A client's XML document: UTF-8 (COS bodies are; a BOM is allowed), without a document type declaration.
+
+    The text, not the bytes, is parsed, so an encoding declaration cannot make expat read it otherwise; the DTD is
+    refused both by looking for it and by the parser itself, whatever the document says its encoding is.
+    """
     try:
-        root = ET.fromstring(data)  # noqa: S314 - DTDs refused above
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise malformed_xml(f"the document is not UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise malformed_xml("the request body is empty")
+    upper = text.upper()
+    if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
+        raise malformed_xml("document type declarations are not allowed")
+    parser = ET.XMLParser(target=_NoDocumentType())  # noqa: S314 - DTDs refused, above and by the target
+    try:
+        parser.feed(text)
+        root = parser.close()
+    except _DocumentType:
+        raise malformed_xml("document type declarations are not allowed") from None
     except ET.ParseError as exc:
         raise malformed_xml(str(exc)) from exc
     if _local(root.tag) != root_tag:
@@ -88,11 +114,12 @@ def parse_complete(data: bytes) -> list[tuple[int, str]]:
     for part in children(root, "Part"):
         number = text(part, "PartNumber")
         etag = text(part, "ETag")
-        if number is None or not number.isdigit():
-            raise malformed_xml("every <Part> needs a numeric <PartNumber>")
+        value = None if number is None else ascii_int(number, 9)
+        if value is None:
+            raise malformed_xml("every <Part> needs a <PartNumber> of at most 9 digits")
         if etag is None:
-            raise malformed_xml(f"part {number} has no <ETag>")
-        parts.append((int(number), etag.strip('"')))
+            raise malformed_xml(f"part {value} has no <ETag>")
+        parts.append((value, etag.strip('"')))
     if not parts:
         raise malformed_xml("<CompleteMultipartUpload> lists no <Part>")
     return parts
@@ -116,7 +143,7 @@ def parse_cors(data: bytes) -> list[CorsRule]:
         if unknown:
             raise malformed_xml(f"CORSRule {position}: unsupported AllowedMethod {', '.join(unknown)}")
         max_age = text(element, "MaxAgeSeconds")
-        if max_age is not None and not max_age.isdigit():
+        if max_age is not None and ascii_int(max_age, 9) is None:
             raise malformed_xml(f"CORSRule {position}: <MaxAgeSeconds> must be a number of seconds")
         rule: CorsRule = {
             "AllowedOrigin": origins,

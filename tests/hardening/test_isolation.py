@@ -290,7 +290,6 @@ def test_it_refuses_bob_every_page_action_on_alices_key(
     assert root("GET", key).content == b"dear diary"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: localcloud checks uploads and parts before authorizing — see report")
 def test_it_answers_bob_the_same_403_whether_or_not_alices_upload_or_part_guess_exists(
     api: Api, alice_token: str, bob_token: str, cloud: RunningServer, bucket: str
 ) -> None:
