@@ -92,3 +92,34 @@ def test_it_limits_max_keys(root: CosS3Client, bucket: str) -> None:
     empty = root.list_objects(Bucket=bucket)
     assert empty["IsTruncated"] == "false"
     assert "Contents" not in empty
+
+
+def test_it_pages_a_delimiter_listing_over_many_folders_in_order(
+    localcloud: RunningServer, root: CosS3Client, bucket: str
+) -> None:
+    # 2,500 folders of 3 keys (more than one scan batch each way) with loose files between them, plus a folder whose
+    # name sorts right after another's ("f00010/" vs "f00010-x/"): every folder once, in byte order, across pages.
+    keys = [f"data/f{f:05d}/{n}.txt" for f in range(2500) for n in range(3)]
+    keys += [f"data/f{f:05d}.txt" for f in range(0, 2500, 250)] + ["data/f00010-x/a", "data/zz.txt", "other/x"]
+    fill(localcloud, bucket, keys)
+    expected = sorted(
+        {"data/" + k[5:].split("/")[0] + "/" if k[5:].count("/") else k for k in keys if k.startswith("data/")},
+        key=lambda k: k.encode(),
+    )
+
+    entries: list[str] = []
+    marker = ""
+    pages = 0
+    while True:
+        page = root.list_objects(Bucket=bucket, Prefix="data/", Delimiter="/", Marker=marker, MaxKeys=1000)
+        got = [p["Prefix"] for p in page.get("CommonPrefixes", [])] + [c["Key"] for c in page.get("Contents", [])]
+        assert len(got) == 1000 or page["IsTruncated"] == "false"
+        entries += got
+        pages += 1
+        if page["IsTruncated"] == "false":
+            break
+        marker = page["NextMarker"]
+        assert marker == max(got, key=lambda k: k.encode())
+    assert pages == 3
+    assert sorted(entries, key=lambda k: k.encode()) == expected
+    assert len(entries) == len(set(entries)) == 2500 + 1 + 10 + 1
