@@ -7,10 +7,13 @@ driven by Playwright. Nothing here skips: a missing browser is a failure CI must
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
@@ -37,6 +40,25 @@ def localcloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
     server = start_in_thread(Config(data_dir=tmp_path_factory.mktemp("localcloud")))
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings: Any) -> Iterator[str]:
+    """A cache of its own for every test (credential cache, single-flight locks, throttles), on locmem or Redis."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
+    default = caches["default"]
+    redis = "redis" in default["BACKEND"].lower()
+    if redis:
+        default["KEY_PREFIX"] = prefix
+    else:
+        default["LOCATION"] = prefix
+    settings.CACHES = caches
+    yield prefix
+    if redis:
+        from django.core.cache import cache
+
+        cache.delete_pattern("*")  # type: ignore[attr-defined] # only this test's prefix
 
 
 @pytest.fixture(scope="session")

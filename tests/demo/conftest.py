@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 from django.test import Client
 
 from demo import cos
@@ -17,20 +15,6 @@ from signer.models import AccessPolicy, CloudAccount
 from tests.factories import DEMO_BUCKET, make_account, make_bucket, make_policy, make_user
 
 ROOT = cos.Keys(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
-
-
-@pytest.fixture(autouse=True)
-def isolated_cache(settings: Any) -> str:
-    """A cache of its own for every test, so credentials cached by one test never serve another."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
-    default = caches["default"]
-    if "redis" in default["BACKEND"].lower():
-        default["KEY_PREFIX"] = prefix
-    else:
-        default["LOCATION"] = prefix
-    settings.CACHES = caches
-    return prefix
 
 
 @pytest.fixture

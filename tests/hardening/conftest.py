@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
@@ -29,20 +27,6 @@ from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
-
-
-@pytest.fixture(autouse=True)
-def isolated_cache(settings: Any) -> str:
-    """A cache of its own for every test (credential cache, single-flight locks, throttles), on locmem or Redis."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
-    default = caches["default"]
-    if "redis" in default["BACKEND"].lower():
-        default["KEY_PREFIX"] = prefix
-    else:
-        default["LOCATION"] = prefix
-    settings.CACHES = caches
-    return prefix
 
 
 def free_port() -> int:

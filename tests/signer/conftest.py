@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
 from signer.models import AccessPolicy, CloudAccount
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
-
-
-@pytest.fixture(autouse=True)
-def isolated_cache(settings: Any) -> Iterator[str]:
-    """A cache of its own for every test (credential cache, single-flight locks, throttles), on locmem or Redis."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}"
-    caches = {name: dict(config) for name, config in django_settings.CACHES.items()}
-    default = caches["default"]
-    if "redis" in default["BACKEND"].lower():
-        default["KEY_PREFIX"] = prefix
-    else:
-        default["LOCATION"] = prefix
-    settings.CACHES = caches
-    yield prefix
-    if "redis" in default["BACKEND"].lower():
-        from django.core.cache import cache
-
-        cache.delete_pattern("*")  # type: ignore[attr-defined] # only this test's prefix
 
 
 @pytest.fixture
