@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
@@ -23,6 +24,7 @@ class RunningServer:
     port: int
     _server: object
     _thread: threading.Thread
+    _stopping: threading.Event
 
     @property
     def url(self) -> str:
@@ -30,11 +32,12 @@ class RunningServer:
 
     def stop(self) -> None:
         # Idle keep-alive connections (SDK sessions) would keep waitress' loop alive until channel_timeout: ask them
-        # to close, so the loop ends within one poll timeout (1 s) of close().
+        # to close, then wake the loop, which closes every socket itself (closing them from this thread while the
+        # loop sits in select() would hand it a dead descriptor).
         for channel in list(self._server.active_channels.values()):  # type: ignore[attr-defined]
             channel.will_close = True
+        self._stopping.set()
         self._server.pull_trigger()  # type: ignore[attr-defined]
-        self._server.close()  # type: ignore[attr-defined]
         self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
@@ -86,9 +89,22 @@ def start_in_thread(config: Config, host: str = "127.0.0.1", port: int = 0) -> R
     app = LocalCloud(config)
     server = _create(app, host, port)
     actual_port = server.effective_port  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.run, name="localcloud", daemon=True)  # type: ignore[attr-defined]
+    stopping = threading.Event()
+    thread = threading.Thread(target=_run_until, args=(server, stopping), name="localcloud", daemon=True)
     thread.start()
-    return RunningServer(app, host, actual_port, server, thread)
+    return RunningServer(app, host, actual_port, server, thread, stopping)
+
+
+def _run_until(server: Any, stopping: threading.Event) -> None:
+    """waitress' own loop, one poll at a time, until asked to stop; then every socket is closed in this thread."""
+    while not stopping.is_set():
+        server.asyncore.loop(
+            timeout=server.adj.asyncore_loop_timeout,
+            map=server._map,
+            use_poll=server.adj.asyncore_use_poll,
+            count=1,
+        )
+    server.asyncore.close_all(server._map)
 
 
 def serve(config: Config) -> None:
