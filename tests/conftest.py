@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from django.conf import settings as django_settings
 
 from localcloud.config import Config
@@ -119,3 +120,62 @@ def django_db_modify_db_settings(
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
+# --- The portal's usual cast: the demo bucket, the "read-write own prefix" policy, alice and bob. Each area defines
+# `account` (demo pages need only `db`; the signer and hardening tests serve live, so `transactional_db`).
+
+
+@pytest.fixture
+def stats(localcloud: RunningServer) -> Any:
+    """localcloud's request counters, read over HTTP: snapshot() -> {"sts:GetFederationToken": 3, ...}."""
+
+    def snapshot() -> dict[str, int]:
+        response = requests.get(f"{localcloud.url}/_localcloud/stats", timeout=5)
+        response.raise_for_status()
+        counts: dict[str, int] = response.json()["counts"]
+        return counts
+
+    return snapshot
+
+
+@pytest.fixture
+def bucket(cloud: RunningServer) -> str:
+    from tests.factories import DEMO_BUCKET, make_bucket
+
+    return make_bucket(cloud, DEMO_BUCKET)
+
+
+@pytest.fixture
+def policy(account: Any, bucket: str) -> Any:
+    from tests.factories import make_policy
+
+    return make_policy(account, name="read-write own prefix", bucket=bucket)
+
+
+@pytest.fixture
+def alice(policy: Any) -> Any:
+    from tests.factories import make_user
+
+    return make_user("alice", policy=policy)
+
+
+@pytest.fixture
+def bob(policy: Any) -> Any:
+    from tests.factories import make_user
+
+    return make_user("bob", policy=policy)
+
+
+@pytest.fixture
+def alice_token(alice: Any) -> str:
+    from tests.factories import make_token
+
+    return make_token(alice)
+
+
+@pytest.fixture
+def bob_token(bob: Any) -> str:
+    from tests.factories import make_token
+
+    return make_token(bob)

@@ -22,8 +22,8 @@ from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
-from signer.models import AccessPolicy, CloudAccount
-from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
+from signer.models import CloudAccount
+from tests.factories import REGION, make_account
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
@@ -41,36 +41,6 @@ def free_port() -> int:
 @pytest.fixture
 def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
     return make_account(cloud)
-
-
-@pytest.fixture
-def bucket(cloud: RunningServer) -> str:
-    return make_bucket(cloud, DEMO_BUCKET)
-
-
-@pytest.fixture
-def policy(account: CloudAccount, bucket: str) -> AccessPolicy:
-    return make_policy(account, name="read-write own prefix", bucket=bucket)
-
-
-@pytest.fixture
-def alice(policy: AccessPolicy) -> Any:
-    return make_user("alice", policy=policy)
-
-
-@pytest.fixture
-def bob(policy: AccessPolicy) -> Any:
-    return make_user("bob", policy=policy)
-
-
-@pytest.fixture
-def alice_token(alice: Any) -> str:
-    return make_token(alice)
-
-
-@pytest.fixture
-def bob_token(bob: Any) -> str:
-    return make_token(bob)
 
 
 @dataclass

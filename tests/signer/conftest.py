@@ -10,44 +10,13 @@ import requests
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
-from signer.models import AccessPolicy, CloudAccount
-from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
-
-
-@pytest.fixture
-def stats(localcloud: RunningServer) -> Any:
-    def snapshot() -> dict[str, int]:
-        response = requests.get(f"{localcloud.url}/_localcloud/stats", timeout=5)
-        response.raise_for_status()
-        counts: dict[str, int] = response.json()["counts"]
-        return counts
-
-    return snapshot
+from signer.models import CloudAccount
+from tests.factories import REGION, make_account
 
 
 @pytest.fixture
 def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
     return make_account(cloud)
-
-
-@pytest.fixture
-def bucket(cloud: RunningServer) -> str:
-    return make_bucket(cloud, DEMO_BUCKET)
-
-
-@pytest.fixture
-def policy(account: CloudAccount, bucket: str) -> AccessPolicy:
-    return make_policy(account, name="read-write own prefix", bucket=bucket)
-
-
-@pytest.fixture
-def alice(policy: AccessPolicy) -> Any:
-    return make_user("alice", policy=policy)
-
-
-@pytest.fixture
-def bob(policy: AccessPolicy) -> Any:
-    return make_user("bob", policy=policy)
 
 
 @dataclass
@@ -72,16 +41,6 @@ class Api:
 @pytest.fixture
 def api(live_server: Any) -> Api:
     return Api(live_server.url)
-
-
-@pytest.fixture
-def alice_token(alice: Any) -> str:
-    return make_token(alice)
-
-
-@pytest.fixture
-def bob_token(bob: Any) -> str:
-    return make_token(bob)
 
 
 def cos_client(server: RunningServer, secret_id: str, secret_key: str, token: str | None) -> CosS3Client:
