@@ -269,11 +269,6 @@ _SCOPED_EXAMPLE = OpenApiExample(
 class SignApi(CredentialsApi):
     """GET|POST /sign: the `cossign` envelope the existing mobile demos parse."""
 
-    class CredentialsSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        sessionToken = serializers.CharField()
-        tmpSecretId = serializers.CharField()
-        tmpSecretKey = serializers.CharField()
-
     @extend_schema_serializer(component_name="SignResponse")
     class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         code = serializers.IntegerField(help_text="0 on success")
