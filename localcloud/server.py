@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from waitress.channel import HTTPChannel
@@ -24,7 +25,7 @@ class RunningServer:
     port: int
     _server: object
     _thread: threading.Thread
-    _stopping: threading.Event
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -37,7 +38,9 @@ class RunningServer:
         for channel in list(self._server.active_channels.values()):  # type: ignore[attr-defined]
             channel.will_close = True
         self._stopping.set()
-        self._server.pull_trigger()  # type: ignore[attr-defined]
+        # The loop may already have seen the flag and closed everything, the trigger included: then it is done.
+        with contextlib.suppress(OSError):
+            self._server.pull_trigger()  # type: ignore[attr-defined]
         self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
