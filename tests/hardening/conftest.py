@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 import requests
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from signer.models import CloudAccount
-from tests.factories import REGION, make_account
+from tests.cos_sdk import cos_client as sdk_client
+from tests.factories import make_account
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
@@ -87,18 +88,9 @@ def assert_envelope(response: requests.Response | Any, status: int, code_desc: s
 
 
 def cos_client(address: Any, secret_id: str, secret_key: str, token: str | None = None) -> CosS3Client:
-    """cos-python-sdk-v5 against localcloud, as an app holding the portal's credentials uses it."""
-    config = CosConfig(
-        Region=REGION,
-        SecretId=secret_id,
-        SecretKey=secret_key,
-        Token=token,
-        Scheme="http",
-        IP=address.host,
-        Port=address.port,
-        ServiceDomain=f"{address.host}:{address.port}",
-    )
-    return CosS3Client(config, retry=0)
+    """cos-python-sdk-v5 against localcloud, as an app holding the portal's credentials uses it; no retries, so a
+    server error is seen as it happened."""
+    return sdk_client(address, secret_id, secret_key, token, retry=0)
 
 
 def root_client(address: Any) -> CosS3Client:

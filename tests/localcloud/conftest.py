@@ -7,47 +7,18 @@ import hashlib
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.config import DEFAULT_APPID
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer
-
-REGION = "ap-guangzhou"
+from tests.cos_sdk import REGION, cos_client
 
 ClientFactory = Callable[..., CosS3Client]
-
-
-class Address(Protocol):
-    host: str
-    port: int
-
-
-def cos_client(
-    server: Address,
-    secret_id: str = DEFAULT_SECRET_ID,
-    secret_key: str = DEFAULT_SECRET_KEY,
-    token: str | None = None,
-    region: str = REGION,
-    **extra: Any,
-) -> CosS3Client:
-    """The SDK as demo/cos.py configures it against localcloud: IP/Port plus ServiceDomain for list_buckets."""
-    config = CosConfig(
-        Region=region,
-        SecretId=secret_id,
-        SecretKey=secret_key,
-        Token=token,
-        Scheme="http",
-        IP=server.host,
-        Port=server.port,
-        ServiceDomain=f"{server.host}:{server.port}",
-        **extra,
-    )
-    return CosS3Client(config, retry=1)
 
 
 def new_bucket_name(prefix: str = "t") -> str:

@@ -9,12 +9,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 from tencentcloud.sts.v20180813 import models
 
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
+from tests.cos_sdk import cos_client
 from tests.localcloud.test_sts import error_code, federation_request, sts
 
 REGION = "ap-guangzhou"
@@ -52,17 +53,7 @@ def cam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def cos(server: RunningServer, secret_id: str, secret_key: str, token: str | None = None) -> CosS3Client:
-    config = CosConfig(
-        Region=REGION,
-        SecretId=secret_id,
-        SecretKey=secret_key,
-        Token=token,
-        Scheme="http",
-        IP=server.host,
-        Port=server.port,
-        ServiceDomain=f"{server.host}:{server.port}",
-    )
-    return CosS3Client(config, retry=0)
+    return cos_client(server, secret_id, secret_key, token, retry=0)
 
 
 def assume(

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 import requests
-from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
 from signer.models import CloudAccount
-from tests.factories import REGION, make_account
+from tests.factories import make_account
 
 
 @pytest.fixture
@@ -41,18 +40,3 @@ class Api:
 @pytest.fixture
 def api(live_server: Any) -> Api:
     return Api(live_server.url)
-
-
-def cos_client(server: RunningServer, secret_id: str, secret_key: str, token: str | None) -> CosS3Client:
-    """cos-python-sdk-v5 pointed at localcloud, as an app holding temporary credentials would use it."""
-    config = CosConfig(
-        Region=REGION,
-        SecretId=secret_id,
-        SecretKey=secret_key,
-        Token=token,
-        Scheme="http",
-        IP=server.host,
-        Port=server.port,
-        ServiceDomain=f"{server.host}:{server.port}",
-    )
-    return CosS3Client(config, retry=1)

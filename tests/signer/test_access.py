@@ -11,8 +11,9 @@ from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token, make_user
-from tests.signer.conftest import Api, cos_client
+from tests.signer.conftest import Api
 
 
 def assert_error(response: requests.Response, status: int, code_desc: str) -> dict[str, Any]:

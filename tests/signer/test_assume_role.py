@@ -13,8 +13,9 @@ from demo import cos
 from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_UIN, Config
 from localcloud.server import RunningServer, start_in_thread
 from signer.models import CloudAccount, IssuedCredential
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_policy, make_token, make_user
-from tests.signer.conftest import Api, cos_client
+from tests.signer.conftest import Api
 from tests.signer.test_access import assert_error
 
 ROLE = "uploads"

@@ -11,8 +11,9 @@ from localcloud.server import RunningServer
 from qcloud import policy as cam
 from signer.limits import Limits, apply
 from signer.models import CloudAccount
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token, make_user
-from tests.signer.conftest import Api, cos_client
+from tests.signer.conftest import Api
 
 MiB = 1024 * 1024
 

@@ -10,8 +10,9 @@ from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
 from signer.models import IssuedCredential
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET
-from tests.signer.conftest import Api, cos_client
+from tests.signer.conftest import Api
 
 
 def parse_like_ios_demo(response: Any) -> tuple[str, str, str, int]:

@@ -11,8 +11,9 @@ from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
 from signer.models import IssuedCredential
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION
-from tests.signer.conftest import Api, cos_client
+from tests.signer.conftest import Api
 
 
 def parse_like_cos_sts_client(response: Any) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+"""cos-python-sdk-v5 pointed at a localcloud, the way demo/cos.py configures it. Plain Python: no Django needed."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from qcloud_cos import CosConfig, CosS3Client
+
+from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+REGION = "ap-guangzhou"
+
+
+class Address(Protocol):
+    host: str
+    port: int
+
+
+def cos_client(
+    server: Address,
+    secret_id: str = DEFAULT_SECRET_ID,
+    secret_key: str = DEFAULT_SECRET_KEY,
+    token: str | None = None,
+    region: str = REGION,
+    *,
+    retry: int = 1,
+    **extra: Any,
+) -> CosS3Client:
+    """IP/Port for bucket requests (the SDK sends the virtual-host Host header) plus ServiceDomain for GetService,
+    which otherwise goes to service.cos.myqcloud.com even in IP mode. The root keys by default."""
+    config = CosConfig(
+        Region=region,
+        SecretId=secret_id,
+        SecretKey=secret_key,
+        Token=token,
+        Scheme="http",
+        IP=server.host,
+        Port=server.port,
+        ServiceDomain=f"{server.host}:{server.port}",
+        **extra,
+    )
+    return CosS3Client(config, retry=retry)
