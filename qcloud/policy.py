@@ -243,19 +243,25 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def parse_policy(data: str | bytes | Mapping[str, Any]) -> Policy:
-    """Parse a CAM policy from JSON text or a decoded mapping; PolicyError says exactly what is wrong and where."""
+def _json_object(data: str | bytes | Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    """JSON text (or an already decoded mapping) as a mapping; duplicate keys are an error, not a silent overwrite."""
     if isinstance(data, (str, bytes)):
         try:
             decoded = json.loads(data, object_pairs_hook=_no_duplicates)
         except _DuplicateField as exc:
             raise PolicyError(f"field {exc.name!r} appears twice in one object") from None
         except (ValueError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"policy is not valid JSON: {exc}") from None
+            raise PolicyError(f"{what} is not valid JSON: {exc}") from None
     else:
         decoded = data
     if not isinstance(decoded, Mapping):
-        raise PolicyError(f"policy must be a JSON object, got {_type_name(decoded)}")
+        raise PolicyError(f"{what} must be a JSON object, got {_type_name(decoded)}")
+    return decoded
+
+
+def parse_policy(data: str | bytes | Mapping[str, Any]) -> Policy:
+    """Parse a CAM policy from JSON text or a decoded mapping; PolicyError says exactly what is wrong and where."""
+    decoded = _json_object(data, "policy")
     for name in decoded:
         if name not in POLICY_FIELDS:
             raise PolicyError(f"unknown field {name!r} (allowed: {', '.join(POLICY_FIELDS)})")
@@ -575,17 +581,7 @@ def substitute(template: str | Mapping[str, Any], variables: Mapping[str, str]) 
     Values go in literally, into the decoded structure (never into JSON text), and may not contain '*', so a user
     name can never widen a resource. An unknown ${name}, a missing or unsafe value is a PolicyError.
     """
-    if isinstance(template, str):
-        try:
-            decoded = json.loads(template, object_pairs_hook=_no_duplicates)
-        except _DuplicateField as exc:
-            raise PolicyError(f"field {exc.name!r} appears twice in one object") from None
-        except ValueError as exc:
-            raise PolicyError(f"policy template is not valid JSON: {exc}") from None
-    else:
-        decoded = template
-    if not isinstance(decoded, Mapping):
-        raise PolicyError(f"policy template must be a JSON object, got {_type_name(decoded)}")
+    decoded = _json_object(template, "policy template")
     for name in variables:
         if name not in VARIABLES:
             raise PolicyError(f"unknown variable ${{{name}}} (known: {_known_variables()})")
