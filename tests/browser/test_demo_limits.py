@@ -1,15 +1,19 @@
 """Upload limits on the upload page (issue 7): with a policy for image/* up to 5 MiB, the page refuses a 6 MiB
 image and a text file before sending a byte, naming the limit, and a 4 MiB image uploads (multipart) and is stored.
-"My access" shows the limits in plain words.
+"My access" shows the limits in plain words. Past the page's own checks, localcloud enforces the limits signed into
+the credential: cos-js-sdk-v5's single PUT stores a 4 MiB image and is refused 403 AccessDenied for a 6 MiB image
+and a text file.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.demo.live import MiB, Portal, login, md5, objects_url, portal_fixture, screenshot
 
@@ -50,3 +54,80 @@ def test_it_refuses_files_over_the_limit_or_of_the_wrong_type_before_sending(
     page.set_input_files("#upload-input", {"name": "ok.png", "mimeType": "image/png", "buffer": content})
     page.wait_for_selector(".upload-item[data-state=done]", timeout=30_000)
     assert md5(portal.stored("users/alice/ok.png")) == md5(content)
+
+
+# cos-js-sdk-v5's plain putObject (one PUT, never multipart) on the upload page, with credentials from the portal's
+# /sts exactly as static/demo/js/upload.js gets them: session cookie, CSRF token and the SDK's scope of the request.
+PUT_OBJECT = """async ([name, base64, type]) => {
+  const config = JSON.parse(document.getElementById('upload-config').textContent);
+  const csrfToken = document.querySelector('#upload-form [name=csrfmiddlewaretoken]').value;
+  let stsError = null;
+  const cos = new COS({
+    Domain: config.domain,
+    Protocol: config.protocol,
+    AutoSwitchHost: false,
+    getAuthorization: function (options, callback) {
+      fetch(config.stsUrl, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrfToken },
+        body: JSON.stringify({ scopes: options.Scope || [] }),
+      }).then(async function (response) {
+        const body = await response.json();
+        if (!response.ok) stsError = response.status + ' ' + JSON.stringify(body);
+        callback(response.ok ? {
+          TmpSecretId: body.credentials.tmpSecretId,
+          TmpSecretKey: body.credentials.tmpSecretKey,
+          SecurityToken: body.credentials.sessionToken,
+          StartTime: body.startTime,
+          ExpiredTime: body.expiredTime,
+          ScopeLimit: true,
+        } : {});
+      });
+    },
+  });
+  const body = new Blob([Uint8Array.from(atob(base64), c => c.charCodeAt(0))], { type: type });
+  const key = config.prefix + name;
+  return new Promise(function (resolve) {
+    cos.putObject({ Bucket: config.bucket, Region: config.region, Key: key, Body: body, ContentType: type },
+      function (err, data) {
+        resolve(err
+          ? { key: key, statusCode: err.statusCode, code: err.code, errorCode: err.error && err.error.Code,
+              stsError: stsError }
+          : { key: key, statusCode: data.statusCode, etag: data.ETag });
+      });
+  });
+}"""
+
+
+def put_object(page: Any, name: str, content: bytes, content_type: str) -> dict[str, Any]:
+    return dict(page.evaluate(PUT_OBJECT, [name, base64.b64encode(content).decode(), content_type]))
+
+
+def test_it_judges_single_puts_from_cos_js_sdk_by_the_policy_limits(portal: Portal, page: Any) -> None:
+    """Past the page's own checks, localcloud enforces the limits the portal signed into the credential."""
+    portal.user("alice", max_object_size=5 * MiB, allowed_content_types="image/*")
+    login(page, portal, "alice")
+    page.goto(objects_url(portal))  # cos-js-sdk-v5, the upload config and the CSRF token
+    before = portal.counts()
+
+    image = os.urandom(4 * MiB)
+    assert put_object(page, "single.png", image, "image/png") == {
+        "key": "users/alice/single.png",
+        "statusCode": 200,
+        "etag": f'"{md5(image)}"',
+    }
+    assert md5(portal.stored("users/alice/single.png")) == md5(image)
+
+    refused = {"statusCode": 403, "code": "AccessDenied", "errorCode": "AccessDenied", "stsError": None}
+    assert put_object(page, "huge.png", os.urandom(6 * MiB), "image/png") == {"key": "users/alice/huge.png", **refused}
+    assert put_object(page, "notes.txt", b"plain text", "text/plain") == {"key": "users/alice/notes.txt", **refused}
+    for key in ("users/alice/huge.png", "users/alice/notes.txt"):
+        with pytest.raises(requests.HTTPError, match="404"):
+            portal.stored(key)
+
+    # Three single PUTs reached localcloud, and nothing of a multipart upload.
+    after = portal.counts()
+    operations = ("PutObject", "InitiateMultipartUpload", "UploadPart", "CompleteMultipartUpload")
+    calls = {name: after.get(f"cos:{name}", 0) - before.get(f"cos:{name}", 0) for name in operations}
+    assert calls == {"PutObject": 3, "InitiateMultipartUpload": 0, "UploadPart": 0, "CompleteMultipartUpload": 0}
