@@ -4,6 +4,10 @@ Targets (issue 5 #4, issue 2 #6): single-stream PUT and GET reach >= 50 % of the
 upload with 3 parts in flight is at least as fast as the single-stream PUT; localcloud's RSS grows by < 64 MiB during
 each. The body is generated chunk by chunk and read back into one reused buffer: the client never holds it whole.
 
+Beside the raw baseline, the same copy MD5-ing the bytes as they pass (bench/baseline.py): a PUT must answer with the
+body's MD5, so that is the floor the protocol sets for any Python server here; the table gives localcloud's PUT
+against it too.
+
     python -m bench.cos_throughput [--size-mib 1024] [--part-mib 64] [--rounds 2]
 """
 
@@ -90,6 +94,8 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
             for round_no in range(rounds):
                 print(f"round {round_no + 1}/{rounds}", flush=True)
                 keep("baseline PUT", raw.put("big.bin", size))
+                (work / "baseline" / "big.bin").unlink()
+                keep("baseline + MD5 PUT", raw.put("big.bin", size, md5=True))
                 with RssSampler(cloud.pid) as sampler:
                     started = time.perf_counter()
                     client.request("PUT", BUCKET, "big.bin", headers={"Content-Length": str(size)}, body=body(size))
@@ -119,29 +125,42 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
     size_mib = size / MiB
     table = Table(
         f"localcloud throughput, {size_mib:,.0f} MiB object (best of {rounds})",
-        ["transfer", "seconds", "MiB/s", "vs baseline", "target", "RSS growth MiB", "result"],
+        ["transfer", "seconds", "MiB/s", "vs baseline", "vs MD5 floor", "target", "RSS growth MiB", "result"],
     )
     base_put = _mib_s(size, best["baseline PUT"])
+    floor_put = _mib_s(size, best["baseline + MD5 PUT"])
     base_get = _mib_s(size, best["baseline GET"])
     single_put = _mib_s(size, best["localcloud PUT"])
     multi_put = _mib_s(size, best["localcloud multipart PUT"])
-    table.add("baseline PUT (socket -> file + fsync)", best["baseline PUT"], base_put, "100 %", "", "", "")
+    table.add("baseline PUT (socket -> file + fsync)", best["baseline PUT"], base_put, "100 %", "", "", "", "")
+    table.add(
+        "baseline + MD5 (the protocol's floor)",
+        best["baseline + MD5 PUT"],
+        floor_put,
+        f"{floor_put / base_put:.0%}",
+        "100 %",
+        "",
+        "",
+        "",
+    )
     table.add(
         "localcloud PUT, single stream",
         best["localcloud PUT"],
         single_put,
         f"{single_put / base_put:.0%}",
-        ">= 50 %, RSS < 64 MiB",
+        f"{single_put / floor_put:.0%}",
+        ">= 50 % of baseline, RSS < 64 MiB",
         rss["localcloud PUT"],
         verdict(single_put / base_put >= 0.5 and rss["localcloud PUT"] < RSS_LIMIT_MIB),
     )
-    table.add("baseline GET (file -> socket)", best["baseline GET"], base_get, "100 %", "", "", "")
+    table.add("baseline GET (file -> socket)", best["baseline GET"], base_get, "100 %", "", "", "", "")
     get_rate = _mib_s(size, best["localcloud GET"])
     table.add(
         "localcloud GET, single stream",
         best["localcloud GET"],
         get_rate,
         f"{get_rate / base_get:.0%}",
+        "",
         ">= 50 %, RSS < 64 MiB",
         rss["localcloud GET"],
         verdict(get_rate / base_get >= 0.5 and rss["localcloud GET"] < RSS_LIMIT_MIB),
@@ -151,6 +170,7 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
         best["localcloud multipart PUT"],
         multi_put,
         f"{multi_put / single_put:.0%} of single stream",
+        "",
         ">= 100 % of single, RSS < 64 MiB",
         rss["localcloud multipart PUT"],
         verdict(multi_put >= single_put and rss["localcloud multipart PUT"] < RSS_LIMIT_MIB),
@@ -163,6 +183,12 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
         "client and servers are separate processes on 127.0.0.1; the baseline is a plain Python socket server copying "
         "1 MiB chunks to a file (PUT, fsync before answering) and from it (GET); RSS sampled every 20 ms from "
         "/proc/<pid>/status"
+    )
+    table.notes.append(
+        "baseline + MD5: the same PUT copy, MD5-ing each 1 MiB piece in a helper thread while the next is read and "
+        "written (as localcloud's Storage.receive does). A COS PUT answers with the body's MD5 as its ETag, so this "
+        "is about the fastest a Python server can take a single-stream PUT here; localcloud's runs at "
+        f"{single_put / floor_put:.0%} of it. The target stays measured against the raw baseline"
     )
     command = f"python -m bench.cos_throughput --size-mib {size // MiB} --part-mib {part_size // MiB} --rounds {rounds}"
     return report("cos_throughput", command, [table])
