@@ -1,7 +1,7 @@
 """py-spy around a running process: record collapsed stacks while something runs, then the top frames.
 
 py-spy (requirements-dev.txt) samples the real server processes from outside, so what is profiled is exactly what
-the benchmarks measure (gunicorn workers, localcloud under waitress), with no instrumentation inside them.
+the benchmarks measure (gunicorn workers, localcloud under cheroot), with no instrumentation inside them.
 """
 
 from __future__ import annotations

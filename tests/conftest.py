@@ -1,6 +1,6 @@
 """Fixtures every part of the suite shares: a running localcloud and a headless Chromium.
 
-Everything is real: localcloud is served by waitress on a free loopback port, and the browser is Debian's chromium
+Everything is real: localcloud is served by cheroot on a free loopback port, and the browser is Debian's chromium
 driven by Playwright. Nothing here skips: a missing browser is a failure CI must show.
 """
 

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qsl, quote
 
 from localcloud.cos.addressing import Target, resolve
@@ -78,8 +78,9 @@ class CosRequest:
 
     @property
     def body(self) -> BinaryIO:
-        stream: BinaryIO = self.environ["wsgi.input"]
-        return stream
+        """The body as the server streams it in. Failing to read it is the client's doing (the connection dropped or
+        went silent, the chunked coding is broken): a 400, not an InternalError."""
+        return cast(BinaryIO, _ClientBody(self.environ["wsgi.input"]))  # only read() is ever called
 
     def read_small_body(self, limit: int = 4 * 1024 * 1024) -> bytes:
         """A small XML body (CORS rules, the part list); larger ones are refused."""
@@ -90,6 +91,23 @@ class CosRequest:
         if len(data) > limit:
             raise CosError(400, "EntityTooLarge", f"The XML body may be at most {limit} bytes.")
         return bytes(data)
+
+
+class _ClientBody:
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except TimeoutError as exc:
+            raise CosError(
+                400,
+                "RequestTimeout",
+                "Your socket connection to the server was not read from or written to within the timeout period.",
+            ) from exc
+        except (OSError, ValueError) as exc:
+            raise CosError(400, "IncompleteBody", f"The request body could not be read whole: {exc}.") from exc
 
 
 @dataclass
@@ -120,7 +138,8 @@ class Response:
             handle.seek(offset)
             wrapper = environ.get("wsgi.file_wrapper")
             if wrapper is not None and length > 0:
-                # waitress sends exactly Content-Length bytes from the current position.
+                # A server's file wrapper (waitress, gunicorn) sends exactly Content-Length bytes from the current
+                # position. cheroot has none: it gets the 1 MiB pieces of _read_range.
                 result: Iterable[bytes] = wrapper(handle, CHUNK)
                 return result
             return _read_range(handle, length)
