@@ -303,7 +303,9 @@ def test_it_stops_quickly_with_idle_and_busy_connections(tmp_path: Path) -> None
         answer(idle, "PUT").read()
         # An upload whose body stops coming: its thread waits on the socket.
         busy.sendall(head("PUT", bucket, "stalled.bin", {"Content-Length": "100"}) + b"ab")
-        time.sleep(0.5)  # for the request to reach the app; no clock to travel here
+        deadline = time.monotonic() + 10
+        while "cos:PutObject" not in server.app.stats.snapshot() and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the upload has reached the app
         started = time.perf_counter()
         server.stop()
         assert time.perf_counter() - started < 4
