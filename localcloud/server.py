@@ -4,19 +4,21 @@ cheroot hands a request body to the app as it arrives: a PUT is hashed and writt
 upload that is refused is answered before its body is sent. (waitress, used before, spooled every body to a temporary
 file and called the app once it was complete.) What cheroot does not do well with large or hostile bodies is replaced
 here: `_Body` reads them in pieces no larger than the app asks for, and an answer given before the body was read closes
-the connection instead of reading the rest into memory (`_Request.send_headers`).
+the connection instead of reading the rest into memory (`_Request.send_headers`). Object bodies go out with sendfile()
+through a `wsgi.file_wrapper` of our own (`_Gateway`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from cheroot import wsgi
 from cheroot.server import HeaderReader, HTTPConnection, HTTPRequest
@@ -128,6 +130,45 @@ class _Body:
     def _end_chunk(self) -> None:
         if self._reader.read(2) != b"\r\n":
             raise ValueError("a chunk does not end with CRLF")
+
+
+class _FileWrapper:
+    """`wsgi.file_wrapper` (cheroot has none): an answer that is a file, from its current position, which `_Gateway`
+    sends with sendfile() instead of copying it through Python in pieces."""
+
+    def __init__(self, file: BinaryIO, block_size: int = 1024 * 1024) -> None:
+        self.file = file
+        self.block_size = block_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(functools.partial(self.file.read, self.block_size), b"")
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Gateway(wsgi.Gateway_10):
+    def get_environ(self) -> Any:  # cheroot's stub says None
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
+        environ["wsgi.file_wrapper"] = _FileWrapper
+        return environ
+
+    def respond(self) -> None:
+        # cheroot's respond(), with sendfile() for a file of known length.
+        response = self.req.server.wsgi_app(self.env, self.start_response)
+        try:
+            if isinstance(response, _FileWrapper) and self.remaining_bytes_out is not None:
+                self.req.ensure_headers_sent()
+                file = response.file
+                self.req.conn.socket.sendfile(file, file.tell(), self.remaining_bytes_out)
+            else:
+                for chunk in response:
+                    if chunk:
+                        self.write(chunk)
+        finally:
+            self.req.ensure_headers_sent()
+            if hasattr(response, "close"):
+                response.close()
 
 
 class _HeaderReader(HeaderReader):
@@ -243,6 +284,7 @@ class _Server(wsgi.Server):
             (host, port), app, server_name="localcloud", request_queue_size=1024, timeout=TIMEOUT, shutdown_timeout=1
         )
         self.requests = _Workers(self, min=THREADS, max=THREADS)
+        self.gateway = _Gateway
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         # cheroot writes these to stderr.

@@ -138,8 +138,8 @@ class Response:
             handle.seek(offset)
             wrapper = environ.get("wsgi.file_wrapper")
             if wrapper is not None and length > 0:
-                # A server's file wrapper (waitress, gunicorn) sends exactly Content-Length bytes from the current
-                # position. cheroot has none: it gets the 1 MiB pieces of _read_range.
+                # The server's file wrapper (localcloud/server.py: sendfile) sends exactly Content-Length bytes from
+                # the current position. Without one, the 1 MiB pieces of _read_range.
                 result: Iterable[bytes] = wrapper(handle, CHUNK)
                 return result
             return _read_range(handle, length)

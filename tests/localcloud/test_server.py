@@ -1,6 +1,6 @@
 """localcloud's HTTP server (cheroot, localcloud/server.py) over raw sockets: bodies streamed to the app and never held
 whole, refused uploads answered before their body arrives, chunked bodies, 100-continue, header names as the app
-spells them, malformed requests, idle connections, and a stop that does not wait for clients."""
+spells them, files sent by range, malformed requests, idle connections, and a stop that does not wait for clients."""
 
 from __future__ import annotations
 
@@ -127,6 +127,23 @@ def test_it_gives_an_sdk_that_sends_the_whole_body_first_the_error(localcloud: R
     assert excinfo.value.get_status_code() == 403
     assert excinfo.value.get_error_code() == "SignatureDoesNotMatch"
     assert time.perf_counter() - started < 30
+
+
+def test_it_sends_exactly_the_range_asked_from_a_file_and_keeps_the_connection(
+    localcloud: RunningServer, root: CosS3Client, bucket: str
+) -> None:
+    """Object bodies go out with sendfile(): from the range's first byte, Content-Length bytes, nothing after."""
+    data = hashlib.sha256(b"seed").digest() * (3 * MiB // 32)
+    root.put_object(Bucket=bucket, Key="ranged.bin", Body=data)
+    with connect(localcloud) as sock:
+        sock.sendall(head("GET", bucket, "ranged.bin", {"Range": "bytes=1000-2097151"}))
+        part = answer(sock)
+        assert part.status == 206
+        assert part.read() == data[1000:2097152]
+        sock.sendall(head("GET", bucket, "ranged.bin", {}))
+        whole = answer(sock)
+        assert whole.status == 200
+        assert whole.read() == data
 
 
 # ------------------------------------------------------------------------------------------------------- bodies
