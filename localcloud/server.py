@@ -198,6 +198,11 @@ class _OnceHeaders(dict[bytes, bytes]):
 class _Request(HTTPRequest):
     header_reader = _HeaderReader()
 
+    def __init__(self, server: Any, conn: Any) -> None:
+        # proxy_mode lets an absolute-form target (`GET http://host/path`) through, which a server must accept
+        # (RFC 9112 §3.2.2) and waitress did; it also lets CONNECT reach the app, which refuses it.
+        super().__init__(server, conn, proxy_mode=True)
+
     def read_request_headers(self) -> bool:
         if not super().read_request_headers():  # type: ignore[no-untyped-call]
             return False

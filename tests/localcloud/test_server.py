@@ -270,6 +270,17 @@ def test_it_answers_malformed_requests_with_400_and_closes(localcloud: RunningSe
         assert answer(sock).status == 200
 
 
+def test_it_accepts_an_absolute_form_request_target(localcloud: RunningServer, bucket: str) -> None:
+    request = head("PUT", bucket, "absolute.txt", {"Content-Length": "2"}) + b"hi"
+    request = request.replace(b"PUT /cos/", f"PUT {localcloud.url}/cos/".encode(), 1)
+    with connect(localcloud) as sock:
+        sock.sendall(request)
+        response = answer(sock, "PUT")
+        response.read()
+    assert response.status == 200
+    assert response.getheader("ETag") == f'"{md5_hex(b"hi")}"'
+
+
 def test_it_refuses_headers_over_256_kib(localcloud: RunningServer) -> None:
     with connect(localcloud) as sock:
         sock.sendall(b"GET /_localcloud/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (300 * 1024) + b"\r\n\r\n")
