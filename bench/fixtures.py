@@ -1,7 +1,7 @@
 """Benchmark data in the portal's database, run under the benchmark's settings (bench/harness.py calls it):
 
     python -m bench.fixtures setup --users 100 --bucket B [--bucket B2] --password PW   -> JSON users + tokens
-    python -m bench.fixtures count                                                       -> JSON audit row counts
+    python -m bench.fixtures count                                    -> JSON audit row counts (outbox drained first)
 
 `setup` creates the localcloud root account, one "read-write own prefix" policy on the buckets (so every user's
 rendered policy, and so their cached credentials, differ), users bench000... with knox tokens; the first user also gets
@@ -59,8 +59,11 @@ def setup(users: int, buckets: list[str], region: str, password: str) -> dict[st
 
 
 def count() -> dict[str, int]:
+    """Rows in the database, once the audit outbox (if any) is drained: every delivery so far."""
+    from signer import audit
     from signer.models import IssuedCredential
 
+    audit.drain(adopt_after=0)
     return {
         "issued": IssuedCredential.objects.count(),
         "from_cache": IssuedCredential.objects.filter(served_from_cache=True).count(),

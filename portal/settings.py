@@ -213,6 +213,11 @@ SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
 SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
 # Largest JSON body /sign, /sts and the auth endpoints accept.
 SIGNER_MAX_BODY = env.int("SIGNER_MAX_BODY", default=16 * 1024)
+# How the audit row of each delivery is written (signer/audit.py): "outbox" (a Redis list, written to the database
+# in batches by every worker's drainer; needs the Redis cache) or "database" (one INSERT in the request).
+SIGNER_AUDIT = env.str("SIGNER_AUDIT", default="outbox" if REDIS_URL else "database")
+# Seconds between a worker's drains of the outbox; 0: no drainer thread (manage.py drain_audit only).
+SIGNER_AUDIT_DRAIN_INTERVAL = env.float("SIGNER_AUDIT_DRAIN_INTERVAL", default=0.5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 REST_FRAMEWORK = {

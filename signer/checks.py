@@ -1,4 +1,4 @@
-"""System checks: the signer refuses to start in tencent mode without a way to encrypt cloud secrets."""
+"""System checks: secrets must be encryptable at rest in tencent mode; the audit mode must fit the cache."""
 
 from __future__ import annotations
 
@@ -28,4 +28,20 @@ def check_secrets_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
         crypto.fernet()
     except crypto.SecretsKeyError as exc:
         return [Error(str(exc), hint="Generate keys with Fernet.generate_key().", id="signer.E002")]
+    return []
+
+
+@register()
+def check_audit(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    mode = getattr(settings, "SIGNER_AUDIT", "database")
+    if mode not in {"database", "outbox"}:
+        return [Error(f"SIGNER_AUDIT is {mode!r}.", hint='Use "outbox" or "database".', id="signer.E003")]
+    if mode == "outbox" and not settings.CACHES["default"]["BACKEND"].startswith("django_redis."):
+        return [
+            Error(
+                'SIGNER_AUDIT is "outbox", which keeps audit rows in Redis, but the default cache is not Redis.',
+                hint='Set REDIS_URL, or SIGNER_AUDIT="database".',
+                id="signer.E004",
+            )
+        ]
     return []

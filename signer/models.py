@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from qcloud import policy as cam
 from signer import crypto, limits
@@ -137,7 +138,8 @@ class AccessPolicy(models.Model):
 class IssuedCredential(models.Model):
     """One delivery of temporary credentials. Never the temporary secret key or the session token."""
 
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the credentials were delivered (not when the row reached the table: see signer/audit.py's outbox).
+    created = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -154,6 +156,8 @@ class IssuedCredential(models.Model):
     served_from_cache = models.BooleanField(default=False)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # Unique per delivery, so an audit outbox batch written twice (signer/audit.py) is stored once.
+    delivery_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created"]

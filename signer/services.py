@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -26,7 +26,7 @@ from qcloud import policy as cam
 from qcloud.buckets import BucketNameError, split_bucket
 from qcloud.operations import OPERATIONS, resources_for
 from qcloud.regions import is_region
-from signer import crypto, sts
+from signer import audit, crypto, sts
 from signer.errors import (
     AccountInactive,
     InvalidScope,
@@ -152,7 +152,7 @@ def credentials_issue(
     username = user.get_username() if user.is_authenticated else "anonymous"
     entry, from_cache = _obtain(account=account, policy=final, digest=digest, duration=duration, username=username)
     register_secret(entry.tmp_secret_key, entry.session_token)
-    _audit_insert(
+    audit.record(
         user_id=user.pk if user.is_authenticated else None,
         username=username,
         policy_id=access_policy.pk,
@@ -216,32 +216,6 @@ def _render(access_policy: AccessPolicy, user: AbstractBaseUser | AnonymousUser)
         while len(_rendered) > _RENDER_MEMO_SIZE:
             _rendered.popitem(last=False)
     return value
-
-
-_AUDIT_FIELDS = tuple(f for f in IssuedCredential._meta.concrete_fields if not f.primary_key)
-
-
-def _audit_insert(**values: Any) -> None:
-    """The delivery's audit row: one lean INSERT, in the request, before the credentials are returned.
-
-    The same row `objects.create()` wrote (0.42 ms one at a time, bench/FINDINGS.md), without the model instance,
-    the save signals and the RETURNING of the id; each field adapts its own value. Measured in the same benchmark
-    runs, batching rows into a background `bulk_create` is worth another 11-13 points of the bare view's throughput,
-    and was rejected: rows buffered in a worker are lost when it is killed (gunicorn's timeout, the OOM killer,
-    SIGKILL on deploy), which breaks "every delivery has exactly one row", and they would commit after the answer.
-    `SET LOCAL synchronous_commit TO OFF` measured no gain on this PostgreSQL (the cost is CPU, not WAL flushes).
-    """
-    values["created"] = timezone.now()
-    connection = connections[router.db_for_write(IssuedCredential)]
-    quote = connection.ops.quote_name
-    table = quote(IssuedCredential._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _AUDIT_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_AUDIT_FIELDS))
-    # Identifiers come from the model's metadata; every value is a parameter.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    params = [f.get_db_prep_save(values[f.attname], connection) for f in _AUDIT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 # A worker's memo of decrypted credential cache entries: a hit spares the shared-cache GET and the Fernet decrypt.
@@ -569,9 +543,10 @@ def secrets_rotate() -> int:
 
 
 def audit_prune(*, days: int) -> int:
-    """Delete audit rows older than `days` days; the number deleted."""
+    """Delete audit rows older than `days` days (rows waiting in the outbox included); the number deleted."""
     if days < 0:
         raise ValueError("days must be zero or more")
+    audit.drain()
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = IssuedCredential.objects.filter(created__lt=cutoff).delete()
     return deleted

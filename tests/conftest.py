@@ -66,6 +66,13 @@ def isolated_cache(settings: Any) -> Iterator[str]:
         own.close()
 
 
+@pytest.fixture(autouse=True)
+def audit_drained_by_the_test(settings: Any) -> None:
+    """With SIGNER_AUDIT=outbox (the Redis pass), audit rows reach the database when a test calls
+    signer.audit.drain(), never from a drainer thread writing outside the test's transaction."""
+    settings.SIGNER_AUDIT_DRAIN_INTERVAL = 0
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright

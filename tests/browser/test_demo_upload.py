@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from signer import audit
 from signer.models import IssuedCredential
 from tests.demo.live import (
     MiB,
@@ -102,6 +103,7 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     assert portal.count("cos:bytes_in") - before <= SIZE + 3 * MiB
     assert csp_violations(page) == []  # the page works under the portal's Content-Security-Policy
     # Every credential the page used came from /sts narrowed to the one request the SDK was about to make.
+    audit.drain()
     issued = IssuedCredential.objects.filter(username="alice", scoped=True)
     actions = {scope["action"] for row in issued for scope in row.scopes}
     assert {"name/cos:InitiateMultipartUpload", "name/cos:UploadPart", "name/cos:CompleteMultipartUpload"} <= actions

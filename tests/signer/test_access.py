@@ -10,6 +10,7 @@ import requests
 from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
+from signer import audit
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token, make_user
@@ -71,6 +72,7 @@ def test_it_refuses_a_user_without_a_policy_with_403(api: Api, transactional_db:
     charlie = make_user("charlie")
     body = assert_error(api.get("/sign", token=make_token(charlie)), 403, "NoPolicy")
     assert "no access policy" in body["message"]
+    audit.drain()
     assert not IssuedCredential.objects.exists()
 
 
@@ -97,6 +99,7 @@ def test_it_serves_a_policy_by_name_and_the_highest_priority_by_default(
     reader = make_policy(account, name="read own prefix", preset="read own prefix", priority=10, users=[alice])
     api.get("/sign", token=alice_token)
     api.get("/sign", token=alice_token, params={"policy": policy.name})
+    audit.drain()
     assert [row.policy_name for row in IssuedCredential.objects.order_by("created")] == [reader.name, policy.name]
 
 
@@ -140,6 +143,7 @@ def test_it_serves_anonymous_callers_the_named_policy_throttled_per_ip(
     client.put_object(Bucket=DEMO_BUCKET, Key="users/anonymous/drop.txt", Body=b"anon")
     with pytest.raises(CosServiceError):
         client.put_object(Bucket=DEMO_BUCKET, Key="users/alice/drop.txt", Body=b"anon")
+    audit.drain()
     row = IssuedCredential.objects.get()
     assert (row.user, row.username, row.policy_name) == (None, "anonymous", "public uploads")
 

@@ -12,6 +12,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from demo import cos
 from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_UIN, Config
 from localcloud.server import RunningServer, start_in_thread
+from signer import audit
 from signer.models import CloudAccount, IssuedCredential
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_policy, make_token, make_user
@@ -76,6 +77,7 @@ def test_it_issues_credentials_through_assume_role(api: Api, on_role_cloud: Runn
     with pytest.raises(CosServiceError) as other:
         client.put_object(Bucket=DEMO_BUCKET, Key="users/bob/by-role.txt", Body=b"no")
     assert other.value.get_status_code() == 403
+    audit.drain()
     assert IssuedCredential.objects.get().account.role_arn == ROLE_ARN
 
 

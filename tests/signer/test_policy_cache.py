@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
-from signer import selectors, services
+from signer import audit, selectors, services
 from signer.errors import AccountInactive, NoPolicy
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 from tests.factories import make_policy, make_user
@@ -34,6 +34,7 @@ def test_it_sees_a_policy_edit_on_the_next_request(alice: Any, policy: AccessPol
 
     assert second.bucket_hint is None
     assert second.tmp_secret_id != first.tmp_secret_id
+    audit.drain()
     digests = list(IssuedCredential.objects.filter(username="alice").values_list("scope_digest", flat=True))
     assert len(set(digests)) == 2
 
@@ -105,6 +106,7 @@ def test_it_ignores_an_entry_cached_under_an_older_version(alice: Any, policy: A
 
 def test_it_writes_exactly_one_audit_row_per_delivery(alice: Any, policy: AccessPolicy) -> None:
     issued = [services.credentials_issue(user=alice, client_ip="203.0.113.9", user_agent="ua") for _ in range(3)]
+    audit.drain()
     rows = list(IssuedCredential.objects.filter(username="alice").order_by("pk"))
     assert len(rows) == 3
     assert [r.served_from_cache for r in rows] == [False, True, True]
@@ -126,6 +128,7 @@ def test_it_audits_a_scoped_delivery_with_its_scopes(alice: Any, policy: AccessP
         action="name/cos:PutObject", bucket=bucket, region=policy.account.default_region, prefix="users/alice/a.txt"
     )
     services.credentials_issue(user=alice, scopes=[scope])
+    audit.drain()
     row = IssuedCredential.objects.get(username="alice")
     assert row.scoped is True
     assert row.scopes == [

@@ -9,6 +9,7 @@ import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
+from signer import audit
 from signer.models import IssuedCredential
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET
@@ -63,6 +64,7 @@ def test_it_accepts_post_and_audits_every_delivery(api: Api, alice_token: str, s
     assert first_id == second_id
     assert stats().get("sts:GetFederationToken", 0) - before == 1
 
+    audit.drain()
     rows = list(IssuedCredential.objects.order_by("created"))
     assert [row.served_from_cache for row in rows] == [False, True]
     assert {row.username for row in rows} == {"alice"}

@@ -10,6 +10,7 @@ import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
+from signer import audit
 from signer.models import IssuedCredential
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, REGION
@@ -65,6 +66,7 @@ def test_it_narrows_credentials_to_the_requested_scopes(api: Api, alice_token: s
         client.get_object(Bucket=DEMO_BUCKET, Key="users/alice/only-this.txt")
     assert read.value.get_status_code() == 403
 
+    audit.drain()
     row = IssuedCredential.objects.get(tmp_secret_id=sts["id"])
     assert row.scoped is True
     assert row.scopes == [
@@ -95,6 +97,7 @@ def test_it_refuses_a_scope_the_policy_does_not_allow_and_names_it(api: Api, ali
     assert body["code"] == 403
     assert "scope 2" in body["message"]
     assert f"name/cos:PutObject on {DEMO_BUCKET}/users/bob/not-mine.txt" in body["message"]
+    audit.drain()
     assert not IssuedCredential.objects.exists()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from signer import services
+from signer import audit, services
 from signer.models import CloudAccount, IssuedCredential
 from signer.services import FAILURE_MEMORY, margin_for
 from tests.factories import make_account, make_policy, make_token, make_user
@@ -70,6 +70,7 @@ def test_it_answers_502_with_the_sts_error_code(
     body = assert_error(response, 502, code)
     assert body["message"].startswith(f"STS refused the request: {code}")
     assert secret_key not in response.text
+    audit.drain()
     assert not IssuedCredential.objects.exists()
 
 
@@ -99,6 +100,7 @@ def test_it_serves_a_cached_credential_past_the_margin_while_sts_is_down(
         response = api.get("/sts", token=alice_token)
         assert response.status_code == 200, response.text
         assert response.json()["credentials"]["tmpSecretId"] == first["credentials"]["tmpSecretId"]
+    audit.drain()
     assert IssuedCredential.objects.filter(served_from_cache=True).count() == 1
     # Once it has expired, there is nothing left to serve.
     with time_machine.travel(datetime.fromtimestamp(first["expiredTime"] + 1, tz=UTC)):
