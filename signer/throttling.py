@@ -1,0 +1,96 @@
+"""A rate throttle that costs one cache round trip: a sliding-window counter.
+
+DRF's SimpleRateThrottle keeps every request's time in a list per client and reads and rewrites that list on every
+request: two round trips to the cache and a payload that grows with the rate. This throttle keeps two counters per
+client, the current fixed window and the previous one, and estimates the requests of the last `duration` seconds as
+
+    previous * (share of the previous window still inside the sliding window) + current
+
+(the approximation Cloudflare and others use; it assumes the previous window's requests were evenly spread). A
+request is allowed while the estimate is below the limit and then counted; refused requests are not counted, as in
+DRF. On Redis the check and the count are one Lua script (atomic, one round trip); on other caches they are plain
+cache calls, exact within one process (local memory) and approximate across processes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.core.cache import cache, caches
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+# KEYS: current window, previous window. ARGV: limit, weight of the previous window, seconds to keep the counter.
+# Returns {allowed (0/1), current count, previous count}.
+_SCRIPT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+if previous * tonumber(ARGV[2]) + current >= tonumber(ARGV[1]) then
+  return {0, current, previous}
+end
+current = redis.call('INCR', KEYS[1])
+if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return {1, current, previous}
+"""
+
+
+def _is_redis() -> bool:
+    return type(caches["default"]).__module__.startswith("django_redis.")
+
+
+class SlidingWindowThrottle(SimpleRateThrottle):
+    """Subclasses set `rate` (or `scope`) and `get_cache_key` as for DRF's SimpleRateThrottle."""
+
+    cache_format = "throttle:%(scope)s:%(ident)s"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.elapsed = self.now - window * self.duration
+        weight = 1.0 - self.elapsed / self.duration
+        current_key, previous_key = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        if _is_redis():
+            allowed, self.current, self.previous = self._redis_count(current_key, previous_key, weight)
+        else:
+            allowed, self.current, self.previous = self._cache_count(current_key, previous_key, weight)
+        return bool(allowed)
+
+    def _redis_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
+        from django_redis import get_redis_connection
+
+        script = get_redis_connection("default").register_script(_SCRIPT)  # EVALSHA, EVAL the first time
+        keys = [cache.make_key(current_key), cache.make_key(previous_key)]
+        allowed, current, previous = script(keys=keys, args=[self.num_requests, repr(weight), 2 * self.duration])
+        return int(allowed), int(current), int(previous)
+
+    def _cache_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
+        counts = cache.get_many([current_key, previous_key])
+        current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
+        if previous * weight + current >= self.num_requests:
+            return 0, current, previous
+        cache.add(current_key, 0, 2 * self.duration)
+        try:
+            current = cache.incr(current_key)
+        except ValueError:  # expired between add and incr
+            cache.set(current_key, 1, 2 * self.duration)
+            current = 1
+        return 1, current, previous
+
+    def wait(self) -> float | None:
+        """Seconds until the estimate falls below the limit, if no other request comes (Retry-After)."""
+        limit, duration = self.num_requests, self.duration
+        remaining = duration - self.elapsed
+        if self.current >= limit:
+            # Wait for the next window, then until this window's share of the sliding window drops enough.
+            return max(1.0, math.ceil(remaining + duration * (1.0 - limit / self.current)))
+        # Room in this window: wait until enough of the previous window has slid out.
+        if not self.previous:
+            return 1.0
+        weight_needed = (limit - self.current) / self.previous
+        return max(1.0, math.ceil(duration * (1.0 - weight_needed) - self.elapsed))
