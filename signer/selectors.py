@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -36,25 +38,53 @@ def policy_cache_bump() -> None:
     cache.set(POLICY_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+# A worker's memo of cache entries it has read, by ident: (version, policies). A hit spares fetching and unpickling
+# the entry; the version is still read from the shared cache on every call, so an edit is seen as before.
+_memo: OrderedDict[str, tuple[str, list[AccessPolicy]]] = OrderedDict()
+_memo_lock = threading.Lock()
+MEMO_SIZE = 4096
+
+
+def policy_memo_clear() -> None:
+    with _memo_lock:
+        _memo.clear()
+
+
 def _remembered(ident: str, load: Callable[[], list[AccessPolicy]]) -> list[AccessPolicy]:
     """`load()`, kept in the shared cache under `signer:policy:<ident>` with the version it was read under.
 
-    One cache round trip on a hit (the version and the entry together). The version is read before the database,
-    so a change committed while `load()` runs leaves an entry tagged with the old version: never served again.
+    One cache round trip on a hit: the version alone when this worker holds the entry for it, else the version and
+    the entry together. The version is read before the database, so a change committed while `load()` runs leaves
+    an entry tagged with the old version: never served again. The model instances are shared by the requests of a
+    worker: read them, never change them.
     """
     key = f"{POLICY_CACHE_PREFIX}:{ident}"
-    values = cache.get_many([POLICY_VERSION_KEY, key])
-    version = values.get(POLICY_VERSION_KEY)
+    with _memo_lock:
+        memo = _memo.get(ident)
+    if memo is not None:
+        version = cache.get(POLICY_VERSION_KEY)
+        if version is not None and memo[0] == version:
+            return list(memo[1])
+        hit = cache.get(key)
+    else:
+        values = cache.get_many([POLICY_VERSION_KEY, key])
+        version, hit = values.get(POLICY_VERSION_KEY), values.get(key)
     if version is None:
         fresh = uuid.uuid4().hex
         version = fresh if cache.add(POLICY_VERSION_KEY, fresh, timeout=None) else cache.get(POLICY_VERSION_KEY)
-    hit = values.get(key)
     if version is not None and isinstance(hit, tuple) and len(hit) == 2 and hit[0] == version:
-        return list(hit[1])
-    policies = load()
+        policies = list(hit[1])
+    else:
+        policies = load()
+        if version is not None:
+            cache.set(key, (version, policies), timeout=POLICY_CACHE_TTL)
     if version is not None:
-        cache.set(key, (version, policies), timeout=POLICY_CACHE_TTL)
-    return policies
+        with _memo_lock:
+            _memo[ident] = (version, policies)
+            _memo.move_to_end(ident)
+            while len(_memo) > MEMO_SIZE:
+                _memo.popitem(last=False)
+    return list(policies)
 
 
 def policies_for_user(user: AbstractBaseUser | AnonymousUser) -> list[AccessPolicy]:

@@ -50,6 +50,8 @@ def _membership_changed(sender: Any, action: str, **kwargs: Any) -> None:
 def _caches_changed(setting: str, **kwargs: Any) -> None:
     """A different cache (tests switch them) must not be shadowed by what a worker remembers of the previous one."""
     if setting == "CACHES":
+        from signer.selectors import policy_memo_clear
         from signer.services import credential_memo_clear
 
         credential_memo_clear()
+        policy_memo_clear()
