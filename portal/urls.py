@@ -7,12 +7,13 @@ from portal.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The API first: /sign and /sts are the hot path, resolved before any other pattern is tried.
+    path("", include("signer.urls")),
     # Before admin.site.urls, so the admin's sign-in is throttled like the portal's.
     path("admin/login/", AdminLoginView.as_view(), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("demo.auth_urls")),
-    path("", include("signer.urls")),
     path("", include("demo.urls")),
 ]
