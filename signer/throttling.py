@@ -64,7 +64,10 @@ class SlidingWindowThrottle(SimpleRateThrottle):
     def _redis_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
         from django_redis import get_redis_connection
 
-        script = get_redis_connection("default").register_script(_SCRIPT)  # EVALSHA, EVAL the first time
+        client = get_redis_connection("default")
+        script = getattr(client, "_signer_throttle", None)
+        if script is None:  # one per client: EVALSHA, EVAL the first time (or after a SCRIPT FLUSH)
+            script = client._signer_throttle = client.register_script(_SCRIPT)
         keys = [cache.make_key(current_key), cache.make_key(previous_key)]
         allowed, current, previous = script(keys=keys, args=[self.num_requests, repr(weight), 2 * self.duration])
         return int(allowed), int(current), int(previous)
