@@ -10,6 +10,9 @@ signer.services' own `_obtain`), with the two costs the profile shows removed th
    FLUSH_INTERVAL seconds (and at exit), instead of one INSERT + COMMIT inside every request.
 
 It exists to measure how far those two changes would move target 1, not to serve anyone: the product path is /sign.
+/sign has since made both changes its own way (signer/selectors.py's versioned policy cache; signer/audit.py's Redis
+outbox, durable once Redis acknowledges the RPUSH); the what-if stays as the bound of an audit that costs the request
+nothing at all (rows die with the worker).
 """
 
 from __future__ import annotations
