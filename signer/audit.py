@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, close_old_connections, connections, router, transaction
+from django.db import DataError, IntegrityError, close_old_connections, connections, router, transaction
 from django.utils import timezone
 
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 OUTBOX = "signer:audit:outbox"
 CLAIMS = "signer:audit:claims"
 CLAIM_PREFIX = "signer:audit:claim:"
+REFUSED = "signer:audit:refused"
 BATCH = 1000
 # A claim this old belongs to a drainer that died (a batch takes milliseconds to insert): adopt it.
 CLAIM_TIMEOUT = 60.0
@@ -161,8 +162,19 @@ def drain(*, limit: int | None = None, adopt_after: float = CLAIM_TIMEOUT) -> in
 
 def _write_claim(client: Any, claims_key: str, claim: bytes) -> int:
     raws = client.lrange(claim, 0, -1)
-    if raws:
-        _write_rows(raws)
+    try:
+        if raws:
+            _write_rows(raws)
+    except (DataError, IntegrityError, ValueError, TypeError, KeyError):
+        # A row the database (or the decoder) refuses would block every batch after it: write the rows one by one
+        # and set the refused ones aside (kept in Redis under signer:audit:refused, logged). A database that is
+        # down raises OperationalError instead: the claim stays, to be adopted once it is back.
+        for raw in raws:
+            try:
+                _write_rows([raw])
+            except (DataError, IntegrityError, ValueError, TypeError, KeyError) as exc:
+                client.rpush(_key(REFUSED), raw)
+                logger.error("audit row refused by the database (kept under %s): %s", REFUSED, exc)
     client.delete(claim)
     client.zrem(claims_key, claim)
     return len(raws)

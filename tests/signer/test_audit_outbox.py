@@ -177,3 +177,19 @@ def test_checks_refuse_an_outbox_without_redis_and_an_unknown_mode(settings: Any
         assert [e.id for e in checks.check_audit()] == ["signer.E003"]
     with override_settings(SIGNER_AUDIT="database"):
         assert checks.check_audit() == []
+
+
+def test_a_row_the_database_refuses_is_set_aside_without_blocking_the_others(outbox: str, alice: Any) -> None:
+    for _ in range(3):
+        services.credentials_issue(user=alice)
+    client = redis.Redis.from_url(REDIS_URL)
+    good = client.lrange(f"{outbox}:1:{audit.OUTBOX}", 0, -1)
+    poison = good[0][: len(good[0]) // 2]  # cut in half: not JSON any more
+    client.lpush(f"{outbox}:1:{audit.OUTBOX}", poison)
+    client.close()
+
+    assert audit.drain() == 4
+    assert rows() == 3
+    assert audit.pending() == 0
+    refused = redis.Redis.from_url(REDIS_URL).lrange(f"{outbox}:1:{audit.REFUSED}", 0, -1)
+    assert refused == [poison]
