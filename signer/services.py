@@ -325,12 +325,15 @@ def _obtain(
             return fallback(str(failure["unavailable"]))
         raise StsFailed(str(failure["code"]), str(failure["message"]), str(failure.get("request_id", "")))
 
-    recent = cache.get(failed_key)
-    if isinstance(recent, dict) and recent.get("version") == version and started - recent["at"] < FAILURE_MEMORY:
-        # STS failed for this entry a moment ago: answer the same without calling it again (rate limits, timeouts).
-        outcome = published(recent)
-        if outcome is not None:
-            return outcome
+    def failed_recently(recent: Any) -> tuple[_Entry, bool] | None:
+        """STS failed for this entry a moment ago: answer the same without calling it again (rate limits, timeouts)."""
+        if isinstance(recent, dict) and recent.get("version") == version and started - recent["at"] < FAILURE_MEMORY:
+            return published(recent)
+        return None
+
+    outcome = failed_recently(cache.get(failed_key))
+    if outcome is not None:
+        return outcome
 
     wait_limit = float(settings.STS_TIMEOUT) * 2 + 2
 
@@ -345,9 +348,14 @@ def _obtain(
         lock_id = uuid.uuid4().hex
         if cache.add(lock_key, lock_id, timeout=int(wait_limit) + 5):
             try:
-                landed = _Entry.load(cache.get(key))
+                # The previous leader may have finished between our look and our lock: its result, or its failure.
+                values = cache.get_many([key, failed_key])
+                landed = _Entry.load(values.get(key))
                 if landed is not None and usable(landed):
                     return landed, True
+                outcome = failed_recently(values.get(failed_key))
+                if outcome is not None:
+                    return outcome
                 try:
                     fresh = _call_sts(account=account, policy=policy, duration=duration, username=username)
                 except sts.StsUnavailable as exc:
