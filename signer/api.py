@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from signer import services
+from signer import selectors, services
 from signer.errors import SignerError
 from signer.throttling import SlidingWindowThrottle
 
@@ -161,7 +161,15 @@ class SignerRateThrottle(SlidingWindowThrottle):
         self.scope = scope
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        allowed = super().allow_request(request, view)
+        version = getattr(self, "read", {}).get(selectors.POLICY_VERSION_KEY)
+        if isinstance(version, str):
+            request.policy_cache_version = version  # for CredentialsApi._issue
+        return allowed
+
+    def read_along(self, request: Request, view: APIView) -> list[str]:
+        # /sign and /sts read the policy cache's version next: in the same round trip as the count.
+        return [selectors.POLICY_VERSION_KEY] if self.scope == "sign" else []
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         # As DRF's ScopedRateThrottle: the user when authenticated, the client's address otherwise.
@@ -232,6 +240,7 @@ class CredentialsApi(SignerApiView):
     def _issue(self, request: Request, *, policy: str | None, scopes: list[services.Scope] | None) -> Response:
         credentials = services.credentials_issue(
             user=request.user,
+            policy_cache_version=getattr(request, "policy_cache_version", None),
             policy_name=policy or None,
             scopes=scopes,
             client_ip=client_ip(request),

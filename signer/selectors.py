@@ -50,19 +50,20 @@ def policy_memo_clear() -> None:
         _memo.clear()
 
 
-def _remembered(ident: str, load: Callable[[], list[AccessPolicy]]) -> list[AccessPolicy]:
+def _remembered(ident: str, load: Callable[[], list[AccessPolicy]], version: str | None = None) -> list[AccessPolicy]:
     """`load()`, kept in the shared cache under `signer:policy:<ident>` with the version it was read under.
 
     One cache round trip on a hit: the version alone when this worker holds the entry for it, else the version and
     the entry together. The version is read before the database, so a change committed while `load()` runs leaves
     an entry tagged with the old version: never served again. The model instances are shared by the requests of a
-    worker: read them, never change them.
+    worker: read them, never change them. `version`, when the caller has just read it, spares the round trip of a
+    hit in this worker's memo.
     """
     key = f"{POLICY_CACHE_PREFIX}:{ident}"
     with _memo_lock:
         memo = _memo.get(ident)
     if memo is not None:
-        version = cache.get(POLICY_VERSION_KEY)
+        version = version or cache.get(POLICY_VERSION_KEY)
         if version is not None and memo[0] == version:
             return list(memo[1])
         hit = cache.get(key)
@@ -87,7 +88,7 @@ def _remembered(ident: str, load: Callable[[], list[AccessPolicy]]) -> list[Acce
     return list(policies)
 
 
-def policies_for_user(user: AbstractBaseUser | AnonymousUser) -> list[AccessPolicy]:
+def policies_for_user(user: AbstractBaseUser | AnonymousUser, *, version: str | None = None) -> list[AccessPolicy]:
     """Every policy assigned to the user directly or through a group, the default first (cached per user).
 
     The query joins five tables and costs ~1 ms of PostgreSQL planning per request (bench/FINDINGS.md), so the
@@ -97,7 +98,7 @@ def policies_for_user(user: AbstractBaseUser | AnonymousUser) -> list[AccessPoli
     if not user.is_authenticated:
         anonymous = anonymous_policy()
         return [anonymous] if anonymous is not None else []
-    return _remembered(str(user.pk), lambda: list(_assigned(user)))
+    return _remembered(str(user.pk), lambda: list(_assigned(user)), version)
 
 
 def anonymous_policy() -> AccessPolicy | None:
@@ -109,13 +110,15 @@ def anonymous_policy() -> AccessPolicy | None:
     return found[0] if found else None
 
 
-def policy_for_user(user: AbstractBaseUser | AnonymousUser, name: str | None = None) -> AccessPolicy:
+def policy_for_user(
+    user: AbstractBaseUser | AnonymousUser, name: str | None = None, *, version: str | None = None
+) -> AccessPolicy:
     """The policy named `name` if the user has it, else the user's default (highest priority).
 
     NoPolicy when the user has none; UnknownPolicy when `name` is not one of theirs (whether or not it exists, so
     policy names cannot be probed).
     """
-    policies = policies_for_user(user)
+    policies = policies_for_user(user, version=version)
     if name:
         for policy in policies:
             if policy.name == name:

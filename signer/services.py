@@ -132,9 +132,13 @@ def credentials_issue(
     scopes: Sequence[Scope] | None = None,
     client_ip: str | None = None,
     user_agent: str = "",
+    policy_cache_version: str | None = None,
 ) -> TemporaryCredentials:
-    """Temporary credentials for `user` under their policy (narrowed to `scopes` when given); cached and audited."""
-    access_policy = policy_for_user(user, policy_name)
+    """Temporary credentials for `user` under their policy (narrowed to `scopes` when given); cached and audited.
+
+    `policy_cache_version`: the policy cache's version if the caller has just read it (the API reads it along with
+    the throttle's count), which spares the policy lookup its own round trip."""
+    access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
         raise AccountInactive(f"the cloud account behind policy {access_policy.name!r} is disabled")

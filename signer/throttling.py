@@ -21,17 +21,20 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-# KEYS: current window, previous window. ARGV: limit, weight of the previous window, seconds to keep the counter.
-# Returns {allowed (0/1), current count, previous count}.
+# KEYS: current window, previous window, then any keys to read along. ARGV: limit, weight of the previous window,
+# seconds to keep the counter. Returns {allowed (0/1), current count, previous count, values read along...}.
 _SCRIPT = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-if previous * tonumber(ARGV[2]) + current >= tonumber(ARGV[1]) then
-  return {0, current, previous}
+local allowed = 0
+if previous * tonumber(ARGV[2]) + current < tonumber(ARGV[1]) then
+  allowed = 1
+  current = redis.call('INCR', KEYS[1])
+  if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 end
-current = redis.call('INCR', KEYS[1])
-if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-return {1, current, previous}
+local answer = {allowed, current, previous}
+for i = 3, #KEYS do answer[#answer + 1] = redis.call('GET', KEYS[i]) end
+return answer
 """
 
 
@@ -40,9 +43,16 @@ def _is_redis() -> bool:
 
 
 class SlidingWindowThrottle(SimpleRateThrottle):
-    """Subclasses set `rate` (or `scope`) and `get_cache_key` as for DRF's SimpleRateThrottle."""
+    """Subclasses set `rate` (or `scope`) and `get_cache_key` as for DRF's SimpleRateThrottle.
+
+    `read_along()` may name cache keys the view is about to read anyway: on Redis they are read in the same round
+    trip and left in `self.read` (key -> value, missing keys absent), which spares the view a round trip."""
 
     cache_format = "throttle:%(scope)s:%(ident)s"
+    read: dict[str, object]
+
+    def read_along(self, request: Request, view: APIView) -> list[str]:
+        return []
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
@@ -55,21 +65,29 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         self.elapsed = self.now - window * self.duration
         weight = 1.0 - self.elapsed / self.duration
         current_key, previous_key = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        self.read = {}
         if _is_redis():
-            allowed, self.current, self.previous = self._redis_count(current_key, previous_key, weight)
+            along = self.read_along(request, view)
+            allowed, self.current, self.previous = self._redis_count(current_key, previous_key, weight, along)
         else:
             allowed, self.current, self.previous = self._cache_count(current_key, previous_key, weight)
         return bool(allowed)
 
-    def _redis_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
+    def _redis_count(
+        self, current_key: str, previous_key: str, weight: float, along: list[str]
+    ) -> tuple[int, int, int]:
         from django_redis import get_redis_connection
 
         client = get_redis_connection("default")
         script = getattr(client, "_signer_throttle", None)
         if script is None:  # one per client: EVALSHA, EVAL the first time (or after a SCRIPT FLUSH)
             script = client._signer_throttle = client.register_script(_SCRIPT)
-        keys = [cache.make_key(current_key), cache.make_key(previous_key)]
-        allowed, current, previous = script(keys=keys, args=[self.num_requests, repr(weight), 2 * self.duration])
+        keys = [cache.make_key(key) for key in (current_key, previous_key, *along)]
+        allowed, current, previous, *values = script(
+            keys=keys, args=[self.num_requests, repr(weight), 2 * self.duration]
+        )
+        decode = caches["default"].client.decode  # django-redis' own (un)serializer for cache values
+        self.read = {key: decode(value) for key, value in zip(along, values, strict=True) if value is not None}
         return int(allowed), int(current), int(previous)
 
     def _cache_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+import redis
 import time_machine
 
 from tests.signer.conftest import Api
@@ -37,3 +38,31 @@ def test_the_throttle_counts_per_user(
     settings.SIGNER_RATE = "2/min"
     assert [api.get("/sign", token=alice_token).status_code for _ in range(3)] == [200, 200, 429]
     assert api.get("/sign", token=bob_token).status_code == 200
+
+
+def test_a_cached_sign_costs_two_redis_round_trips(
+    redis_cache: str, api: Api, alice_token: str, settings: Any, policy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The throttle's count and the policy cache's version in one EVALSHA, the audit row in one RPUSH: nothing else
+    once this worker holds the user's policy and credentials."""
+    settings.SIGNER_AUDIT = "outbox"
+    for _ in range(2):
+        assert api.get("/sign", token=alice_token).status_code == 200
+    sent: list[str] = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(self: Any, command: Any, check_health: bool = True) -> None:
+        first = command[0] if isinstance(command, list) else command
+        sent.append(bytes(first).split(b"\r\n")[2].decode())  # the command's name
+        original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", send)
+    answer = api.get("/sign", token=alice_token)
+    monkeypatch.undo()
+    assert answer.status_code == 200
+    assert sent == ["EVALSHA", "RPUSH"]
+    # An edit is still seen by the very next request (the version read along with the count moved).
+    policy.statements = [{"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]}]
+    policy.save()
+    edited = api.get("/sign", token=alice_token).json()["data"]["credentials"]["tmpSecretId"]
+    assert edited != answer.json()["data"]["credentials"]["tmpSecretId"]
