@@ -225,7 +225,7 @@ def throughput(s: Stack, *, duration: float, workers: int, threads: int, rounds:
     rows: list[tuple[str, Measured, str, str]] = [
         ("bare authenticated DRF view (constant JSON)", combined["bare"], "ceiling", "bare"),
         ("/sign from the cache (GET, 100 users)", combined["cached"], ">= 70 % of bare", "cached"),
-        ("what-if: audit rows buffered in the worker (not durable)", combined["whatif"], "report", "whatif"),
+        ("what-if: /sign with audit rows buffered in the worker (not durable)", combined["whatif"], "report", "whatif"),
         ("/sign uncached (POST, new scope each time: 1 STS call each)", uncached, "report", ""),
         ("seed-style handler (no auth, 1 STS call each, like cossign)", seed, "report", ""),
     ]
