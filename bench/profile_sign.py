@@ -15,7 +15,7 @@ from bench.harness import Table
 # Steps of a cached /sign, each recognised by a frame on the stack (first match wins, in this order).
 STEPS: list[tuple[str, str]] = [
     ("knox token authentication", "TokenAuthentication.authenticate ("),
-    ("throttle (cache read + write)", "allow_request ("),
+    ("throttle (one Lua call, reads the policy version along)", "allow_request ("),
     ("policy lookup (policy_for_user)", "policy_for_user ("),
     ("policy render (substitute, parse, limits)", "AccessPolicy.render ("),
     ("policy render (per-worker memo)", "_render (signer/services.py"),
