@@ -135,12 +135,8 @@ def complete(call: Call) -> Response:
 
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324 - COS's ETag
     etag = f'"{digest.hexdigest()}-{len(chosen)}"'
-    received = call.storage.assemble(chosen)
-    try:
-        if call.storage.complete_upload(upload, received, etag, upload.headers) is None:
-            raise no_such_upload(upload.upload_id)
-    finally:
-        call.storage.discard(received)
+    if call.storage.complete_upload(upload, chosen, etag, upload.headers) is None:
+        raise no_such_upload(upload.upload_id)
     host = f"{call.bucket_name}.cos.{call.region}.myqcloud.com"
     root = xml.build(
         "CompleteMultipartUploadResult",

@@ -137,7 +137,7 @@ class Response:
                 return []
             handle.seek(offset)
             wrapper = environ.get("wsgi.file_wrapper")
-            if wrapper is not None and length > 0:
+            if wrapper is not None and length > 0 and _is_file(handle):
                 # The server's file wrapper (localcloud/server.py: sendfile) sends exactly Content-Length bytes from
                 # the current position. Without one, the 1 MiB pieces of _read_range.
                 result: Iterable[bytes] = wrapper(handle, CHUNK)
@@ -147,6 +147,15 @@ class Response:
             headers.append(("Content-Length", str(len(self.body))))
         start_response(status, headers)
         return [] if head else [self.body]
+
+
+def _is_file(handle: BinaryIO) -> bool:
+    """A plain file, which sendfile() can send (a multipart object's segments are read in pieces instead)."""
+    try:
+        handle.fileno()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _read_range(handle: BinaryIO, length: int) -> Iterator[bytes]:

@@ -2,32 +2,37 @@
 
 Layout under `<data_dir>/cos/`:
 
-    meta.sqlite3        metadata (WAL): buckets, objects keyed by (bucket, key), uploads, parts
+    meta.sqlite3        metadata (WAL): buckets, objects keyed by (bucket, key), uploads, parts, segments
     blobs/ab/<id>       object and part bodies, named by a random id (never by key, so a key cannot escape)
     tmp/<id>            bodies being received; same filesystem as blobs/, so os.replace is atomic
 
 A body is streamed into tmp/, fsynced, renamed into blobs/, and only then is its metadata row committed; the body it
 replaces is deleted after that commit. A crash at any point leaves either the old object or the new one, never a
 partial one. At startup tmp/ is emptied and blobs no row refers to are deleted.
+
+A completed multipart upload is not copied: the object's body is a manifest (`blob` = "m<id>") whose segments, in
+order, are the part bodies themselves, already fsynced when each part was stored. CompleteMultipartUpload moves them
+from the upload to the object in one transaction, so it costs no data copy and no flush, whatever the object's size.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import errno
 import hashlib
+import io
+import itertools
 import json
 import logging
 import os
 import secrets
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from localcloud.cos.errors import CosError, invalid_argument
 
@@ -35,7 +40,6 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 RECEIVE_CHUNK = 1024 * 1024
-COPY_CHUNK = 64 * 1024 * 1024
 MAX_KEY_BYTES = 850
 SCAN_BATCH = 1000
 
@@ -73,7 +77,16 @@ CREATE TABLE IF NOT EXISTS parts (
     modified  REAL NOT NULL,
     PRIMARY KEY (upload_id, number)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+    manifest TEXT NOT NULL,  -- an objects.blob starting with MANIFEST
+    seq      INTEGER NOT NULL,
+    blob     TEXT NOT NULL,  -- a part body, now the object's
+    size     INTEGER NOT NULL,
+    PRIMARY KEY (manifest, seq)
+) WITHOUT ROWID;
 """
+# objects.blob of a body made of segments (blob ids are hexadecimal, so never start with it).
+MANIFEST = "m"
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,12 @@ class Storage:
         for leftover in self.tmp.iterdir():
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-        used = {row[0] for row in self._db().execute("SELECT blob FROM objects UNION ALL SELECT blob FROM parts")}
+        used = {
+            row[0]
+            for row in self._db().execute(
+                "SELECT blob FROM objects UNION ALL SELECT blob FROM parts UNION ALL SELECT blob FROM segments"
+            )
+        }
         for shard in self.blobs.iterdir():
             if not shard.is_dir():
                 continue
@@ -207,6 +225,14 @@ class Storage:
     def _remove_blob(self, blob: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.blob_path(blob).unlink()
+
+    def _release(self, db: sqlite3.Connection, blob: str) -> list[str]:
+        """Inside a write: forget an object's body; the body files to delete once the write is committed."""
+        if not blob.startswith(MANIFEST):
+            return [blob]
+        files = [row[0] for row in db.execute("SELECT blob FROM segments WHERE manifest = ?", (blob,))]
+        db.execute("DELETE FROM segments WHERE manifest = ?", (blob,))
+        return files
 
     def receive(self, stream: BinaryIO, length: int | None, on_bytes: Callable[[int], None]) -> Received:
         """Stream a request body into a temporary file, never holding it whole in memory.
@@ -331,6 +357,7 @@ class Storage:
                 if not db.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
                     raise CosError(404, "NoSuchBucket", f"The specified bucket {bucket} does not exist.")
                 old = db.execute("SELECT blob FROM objects WHERE bucket = ? AND key = ?", (bucket, key)).fetchone()
+                garbage = self._release(db, old[0]) if old is not None else []
                 db.execute(
                     "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (bucket, key, blob, received.size, etag, json.dumps(headers), now),
@@ -338,8 +365,8 @@ class Storage:
         except BaseException:
             self._remove_blob(blob)
             raise
-        if old is not None:
-            self._remove_blob(old[0])
+        for body in garbage:
+            self._remove_blob(body)
         return ObjectInfo(bucket, key, blob, received.size, etag, headers, now)
 
     def seed(self, bucket: str, objects: Iterable[tuple[str, bytes]], content_type: str = "text/plain") -> int:
@@ -365,7 +392,7 @@ class Storage:
             for row in rows:
                 old = db.execute("SELECT blob FROM objects WHERE bucket = ? AND key = ?", (bucket, row[1])).fetchone()
                 if old is not None:
-                    replaced.append(old[0])
+                    replaced += self._release(db, old[0])
             db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         for blob in replaced:
             self._remove_blob(blob)
@@ -374,12 +401,24 @@ class Storage:
     def delete_object(self, bucket: str, key: str) -> None:
         with self._write() as db:
             old = db.execute("SELECT blob FROM objects WHERE bucket = ? AND key = ?", (bucket, key)).fetchone()
+            garbage = self._release(db, old[0]) if old is not None else []
             db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
-        if old is not None:
-            self._remove_blob(old[0])
+        for body in garbage:
+            self._remove_blob(body)
 
     def open_object(self, info: ObjectInfo) -> BinaryIO:
-        return open(self.blob_path(info.blob), "rb")
+        """The object's body, seekable. FileNotFoundError if it was replaced or deleted since `info` was read."""
+        if not info.blob.startswith(MANIFEST):
+            return open(self.blob_path(info.blob), "rb")
+        segments = [
+            (self.blob_path(blob), size)
+            for blob, size in self._db().execute(
+                "SELECT blob, size FROM segments WHERE manifest = ? ORDER BY seq", (info.blob,)
+            )
+        ]
+        if not segments and info.size:
+            raise FileNotFoundError(info.blob)
+        return io.BufferedReader(Concatenated(segments), buffer_size=CHUNK)
 
     def _scan(self, bucket: str, low: str, inclusive: bool, high: str | None) -> Generator[ObjectInfo, None, None]:
         """Up to SCAN_BATCH rows from `low`, decoded one by one as the caller consumes them: a caller that stops
@@ -492,54 +531,48 @@ class Storage:
         )
         return [Part(*row) for row in rows]
 
-    def assemble(self, parts: list[Part]) -> Received:
-        """Concatenate part bodies into one temporary file (kernel-side copy, fsynced). No MD5: a multipart ETag is
-        built from the parts' ETags, so the md5 field is empty."""
-        path = self.tmp / secrets.token_hex(16)
-        size = 0
-        try:
-            with open(path, "wb", buffering=0) as out:
-                for part in parts:
-                    with open(self.blob_path(part.blob), "rb", buffering=0) as source:
-                        size += _copy(source, out)
-                os.fsync(out.fileno())
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            raise
-        return Received(path, size, b"")
-
     def complete_upload(
-        self, upload: Upload, received: Received, etag: str, headers: dict[str, str]
+        self, upload: Upload, parts: list[Part], etag: str, headers: dict[str, str]
     ) -> ObjectInfo | None:
-        """Publish an assembled body as the object and drop the upload; None if the upload vanished meanwhile."""
-        blob = self._place(received)
+        """Make the parts, in this order, the object's body (a manifest: nothing copied) and drop the upload.
+
+        None if the upload vanished meanwhile; CosError InvalidPart if one of the parts was replaced since `parts`
+        was read. Parts uploaded but not chosen, and the body the object had, are deleted after the commit."""
+        manifest = MANIFEST + secrets.token_hex(16)
+        size = sum(part.size for part in parts)
         now = self.clock()
-        try:
-            with self._write() as db:
-                if not db.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload.upload_id,)).fetchone():
-                    self._remove_blob(blob)
-                    return None
-                old = db.execute(
-                    "SELECT blob FROM objects WHERE bucket = ? AND key = ?", (upload.bucket, upload.key)
-                ).fetchone()
-                part_blobs = [
-                    r[0] for r in db.execute("SELECT blob FROM parts WHERE upload_id = ?", (upload.upload_id,))
-                ]
-                db.execute(
-                    "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (upload.bucket, upload.key, blob, received.size, etag, json.dumps(headers), now),
-                )
-                db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
-                db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
-        except BaseException:
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (upload.upload_id,)).fetchone():
+                return None
+            current = dict(db.execute("SELECT number, blob FROM parts WHERE upload_id = ?", (upload.upload_id,)))
+            for part in parts:
+                if current.get(part.number) != part.blob:
+                    raise CosError(
+                        400,
+                        "InvalidPart",
+                        f"One or more of the specified parts could not be found or the ETag did not match: part "
+                        f"{part.number} was replaced while the upload was being completed.",
+                    )
+            chosen = {part.number for part in parts}
+            garbage = [blob for number, blob in current.items() if number not in chosen]
+            old = db.execute(
+                "SELECT blob FROM objects WHERE bucket = ? AND key = ?", (upload.bucket, upload.key)
+            ).fetchone()
+            if old is not None:
+                garbage += self._release(db, old[0])
+            db.executemany(
+                "INSERT INTO segments VALUES (?, ?, ?, ?)",
+                [(manifest, seq, part.blob, part.size) for seq, part in enumerate(parts)],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (upload.bucket, upload.key, manifest, size, etag, json.dumps(headers), now),
+            )
+            db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
+            db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
+        for blob in garbage:
             self._remove_blob(blob)
-            raise
-        for part_blob in part_blobs:
-            self._remove_blob(part_blob)
-        if old is not None:
-            self._remove_blob(old[0])
-        return ObjectInfo(upload.bucket, upload.key, blob, received.size, etag, headers, now)
+        return ObjectInfo(upload.bucket, upload.key, manifest, size, etag, headers, now)
 
     def abort_upload(self, upload_id: str) -> bool:
         with self._write() as db:
@@ -553,20 +586,62 @@ class Storage:
         return True
 
 
-def _copy(source: BinaryIO, out: BinaryIO) -> int:
-    """Append all of `source` to `out`: os.copy_file_range (no bytes through Python), else a big-buffer copy."""
-    copied = 0
-    if hasattr(os, "copy_file_range"):
-        try:
-            while n := os.copy_file_range(source.fileno(), out.fileno(), COPY_CHUNK):
-                copied += n
-            return copied
-        except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP) or copied:
-                raise
-    start = source.tell()
-    shutil.copyfileobj(source, out, COPY_CHUNK)
-    return copied + source.tell() - start
+class Concatenated(io.RawIOBase):
+    """The segments of a multipart object read as one seekable file; each segment file is opened when reached.
+
+    A segment deleted meanwhile (the object replaced while it is read) raises FileNotFoundError at that point: the
+    answer then ends short of its Content-Length, which clients detect."""
+
+    def __init__(self, segments: list[tuple[Path, int]]) -> None:
+        super().__init__()
+        self._segments = segments
+        self._starts = list(itertools.accumulate((size for _, size in segments), initial=0))
+        self._size = self._starts[-1]
+        self._position = 0
+        self._index = -1
+        self._file: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._size:
+            return 0
+        index = bisect.bisect_right(self._starts, self._position) - 1
+        if index != self._index or self._file is None:
+            self._close_file()
+            self._file = open(self._segments[index][0], "rb", buffering=0)  # noqa: SIM115 - kept open while reading
+            self._index = index
+        start, end = self._starts[index], self._starts[index + 1]
+        self._file.seek(self._position - start)
+        view = memoryview(buffer)[: end - self._position]
+        read = self._file.readinto(view)  # type: ignore[attr-defined]
+        if not read:
+            raise OSError(f"segment {self._segments[index][0].name} is shorter than recorded")
+        self._position += read
+        return int(read)
+
+    def close(self) -> None:
+        self._close_file()
+        super().close()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _fsync_dir(path: Path) -> None:

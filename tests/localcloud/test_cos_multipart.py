@@ -226,3 +226,78 @@ def test_it_refuses_a_bucket_with_unfinished_uploads(root: CosS3Client, bucket: 
     assert cos_error(excinfo)[:2] == (409, "BucketNotEmpty")
     root.abort_multipart_upload(Bucket=bucket, Key="pending.bin", UploadId=upload_id)
     root.delete_bucket(Bucket=bucket)
+
+
+def test_a_completed_upload_is_its_parts_read_in_order_and_by_range(
+    localcloud: RunningServer, root: CosS3Client, bucket: str
+) -> None:
+    """CompleteMultipartUpload copies nothing: the object's body is its parts (a manifest). Whole reads, ranges
+    across part boundaries, an overwrite, a restart of the storage and a delete all see exactly those bytes."""
+    storage = localcloud.app.cos.storage
+    data = payload(3 * MIB + 777, b"manifest")
+    chunks = parts_of(data, MIB + 100)  # 4 parts, boundaries off the MiB grid
+    key = "users/alice/manifest.bin"
+    upload_id = root.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    existing = {path.name for path in storage.blobs.rglob("*") if path.is_file()}
+    for number, chunk in enumerate(chunks, start=1):
+        root.upload_part(Bucket=bucket, Key=key, Body=chunk, PartNumber=number, UploadId=upload_id)
+    files_before = sorted(path.name for path in storage.blobs.rglob("*") if path.is_file())
+    mine = set(files_before) - existing
+    assert len(mine) == len(chunks)
+    parts = [{"PartNumber": str(n), "ETag": f'"{md5_hex(c)}"'} for n, c in enumerate(chunks, start=1)]
+    root.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Part": parts})
+    # The same body files, now the object's: no assembled copy was written.
+    assert sorted(path.name for path in storage.blobs.rglob("*") if path.is_file()) == files_before
+
+    assert root.get_object(Bucket=bucket, Key=key)["Body"].get_raw_stream().read() == data
+    boundary = MIB + 100
+    for first, last in [
+        (0, 9),
+        (boundary - 5, boundary + 4),
+        (boundary - 1, 3 * boundary + 1),
+        (len(data) - 3, len(data) - 1),
+    ]:
+        got = root.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{last}")
+        assert got["Body"].get_raw_stream().read() == data[first : last + 1], (first, last)
+        assert got["Content-Range"] == f"bytes {first}-{last}/{len(data)}"
+    assert int(root.head_object(Bucket=bucket, Key=key)["Content-Length"]) == len(data)
+
+    # A fresh Storage on the same folder (a restart) keeps the parts: they are not orphans.
+    from localcloud.cos.storage import Storage
+
+    Storage(storage.root, lambda: 0.0)
+    assert root.get_object(Bucket=bucket, Key=key)["Body"].get_raw_stream().read() == data
+
+    # Overwritten by a single PUT: the part files go; deleted: nothing is left of it.
+    root.put_object(Bucket=bucket, Key=key, Body=b"small")
+    remaining = {path.name for path in storage.blobs.rglob("*") if path.is_file()}
+    assert not remaining & mine
+    assert root.get_object(Bucket=bucket, Key=key)["Body"].get_raw_stream().read() == b"small"
+    root.delete_object(Bucket=bucket, Key=key)
+    assert len({path.name for path in storage.blobs.rglob("*") if path.is_file()}) == len(remaining) - 1
+
+
+def test_completing_over_a_multipart_object_releases_its_parts(
+    localcloud: RunningServer, root: CosS3Client, bucket: str
+) -> None:
+    storage = localcloud.app.cos.storage
+    key = "users/alice/twice.bin"
+
+    def upload(seed: bytes) -> tuple[bytes, set[str]]:
+        data = payload(2 * MIB + 1, seed)
+        chunks = parts_of(data, MIB)
+        upload_id = root.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        before = {path.name for path in storage.blobs.rglob("*") if path.is_file()}
+        for number, chunk in enumerate(chunks, start=1):
+            root.upload_part(Bucket=bucket, Key=key, Body=chunk, PartNumber=number, UploadId=upload_id)
+        mine = {path.name for path in storage.blobs.rglob("*") if path.is_file()} - before
+        parts = [{"PartNumber": str(n), "ETag": f'"{md5_hex(c)}"'} for n, c in enumerate(chunks, start=1)]
+        root.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Part": parts})
+        return data, mine
+
+    _, first_files = upload(b"one")
+    data, second_files = upload(b"two")
+    present = {path.name for path in storage.blobs.rglob("*") if path.is_file()}
+    assert not first_files & present
+    assert second_files <= present
+    assert root.get_object(Bucket=bucket, Key=key)["Body"].get_raw_stream().read() == data
