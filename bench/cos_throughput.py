@@ -86,6 +86,16 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
     def keep(name: str, seconds: float) -> None:
         best[name] = min(best.get(name, float("inf")), seconds)
 
+    def timed_get(key: str, name: str) -> None:
+        """GET the whole object into a reused buffer; the best time and the worst RSS growth under `name`."""
+        with RssSampler(cloud.pid) as sampler:
+            started = time.perf_counter()
+            answer = client.request("GET", BUCKET, key, discard=True)
+            keep(name, time.perf_counter() - started)
+        if answer.received != size:
+            raise RuntimeError(f"GET {key} returned {answer.received} bytes of {size}")
+        rss[name] = max(rss.get(name, 0.0), sampler.growth_mib)
+
     with scratch_dir("cos-throughput-") as work:
         (work / "baseline").mkdir()
         with baseline(work / "baseline") as raw, localcloud(work / "localcloud") as cloud:
@@ -103,13 +113,7 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
                 rss["localcloud PUT"] = max(rss.get("localcloud PUT", 0.0), sampler.growth_mib)
 
                 keep("baseline GET", raw.get("big.bin")[0])
-                with RssSampler(cloud.pid) as sampler:
-                    started = time.perf_counter()
-                    answer = client.request("GET", BUCKET, "big.bin", discard=True)
-                    keep("localcloud GET", time.perf_counter() - started)
-                if answer.received != size:
-                    raise RuntimeError(f"GET returned {answer.received} bytes of {size}")
-                rss["localcloud GET"] = max(rss.get("localcloud GET", 0.0), sampler.growth_mib)
+                timed_get("big.bin", "localcloud GET")
 
                 with RssSampler(cloud.pid) as sampler:
                     parts_s, complete = multipart_put(cloud.port, "multi.bin", size, part_size, parallel)
@@ -118,15 +122,7 @@ def run(size: int, part_size: int, parallel: int, rounds: int) -> Path:
                     complete_s = complete
                 keep("localcloud multipart PUT", total)
                 rss["localcloud multipart PUT"] = max(rss.get("localcloud multipart PUT", 0.0), sampler.growth_mib)
-                with RssSampler(cloud.pid) as sampler:
-                    started = time.perf_counter()
-                    answer = client.request("GET", BUCKET, "multi.bin", discard=True)
-                    keep("localcloud GET, multipart object", time.perf_counter() - started)
-                if answer.received != size:
-                    raise RuntimeError(f"GET returned {answer.received} bytes of {size}")
-                rss["localcloud GET, multipart object"] = max(
-                    rss.get("localcloud GET, multipart object", 0.0), sampler.growth_mib
-                )
+                timed_get("multi.bin", "localcloud GET, multipart object")
                 client.request("DELETE", BUCKET, "multi.bin")
                 (work / "baseline" / "big.bin").unlink(missing_ok=True)
             client.close()

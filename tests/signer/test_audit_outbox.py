@@ -32,6 +32,26 @@ def rows() -> int:
     return IssuedCredential.objects.count()
 
 
+def record_row(user: Any, tmp_secret_id: str) -> None:
+    """An audit row as the signer records it, without the STS round trip."""
+    audit.record(
+        user_id=user.pk,
+        username=user.username,
+        policy_id=None,
+        policy_name="p",
+        account_id=None,
+        scoped=False,
+        scope_digest="d" * 64,
+        scopes=[],
+        tmp_secret_id=tmp_secret_id,
+        expired_time=audit.timezone.now(),
+        request_id="r",
+        served_from_cache=True,
+        client_ip=None,
+        user_agent="",
+    )
+
+
 def test_it_keeps_the_row_in_redis_until_a_drain_writes_it_whole(outbox: str, alice: Any) -> None:
     issued = services.credentials_issue(user=alice, client_ip="203.0.113.7", user_agent="agent/1.0")
 
@@ -80,22 +100,7 @@ def test_it_writes_a_batch_claimed_by_a_drainer_that_died_exactly_once(
 def test_concurrent_drainers_write_every_row_once(outbox: str, alice: Any) -> None:
     count = 60
     for _ in range(count):
-        audit.record(
-            user_id=alice.pk,
-            username="alice",
-            policy_id=None,
-            policy_name="p",
-            account_id=None,
-            scoped=False,
-            scope_digest="d" * 64,
-            scopes=[],
-            tmp_secret_id=f"AKID{uuid.uuid4().hex}",
-            expired_time=audit.timezone.now(),
-            request_id="r",
-            served_from_cache=True,
-            client_ip=None,
-            user_agent="",
-        )
+        record_row(alice, f"AKID{uuid.uuid4().hex}")
     monkey_batch = 7
     original = audit.BATCH
     audit.BATCH = monkey_batch
@@ -127,22 +132,7 @@ def test_it_writes_the_row_directly_when_redis_cannot_take_it(outbox: str, alice
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed}/0"},
     }
-    audit.record(
-        user_id=alice.pk,
-        username="alice",
-        policy_id=None,
-        policy_name="p",
-        account_id=None,
-        scoped=False,
-        scope_digest="d" * 64,
-        scopes=[],
-        tmp_secret_id="AKIDdirect",
-        expired_time=audit.timezone.now(),
-        request_id="r",
-        served_from_cache=True,
-        client_ip=None,
-        user_agent="",
-    )
+    record_row(alice, "AKIDdirect")
     assert IssuedCredential.objects.get().tmp_secret_id == "AKIDdirect"
 
 
