@@ -4,9 +4,11 @@ DRF's SimpleRateThrottle keeps every request's time in a list per client and rea
 request: two round trips to the cache and a payload that grows with the rate. This throttle keeps two counters per
 client, the current fixed window and the previous one, and estimates the requests of the last `duration` seconds as
 
-    previous * (share of the previous window still inside the sliding window) + current
+    ceil(previous * (share of the previous window still inside the sliding window)) + current
 
-(the approximation Cloudflare and others use; it assumes the previous window's requests were evenly spread). A
+(the approximation Cloudflare and others use; it assumes the previous window's requests were evenly spread; rounded
+up, so a previous request counts until it has wholly slid out and a burst just before a boundary is not followed by
+another just after it). A
 request is allowed while the estimate is below the limit and then counted; refused requests are not counted, as in
 DRF. On Redis the check and the count are one Lua script (atomic, one round trip); on other caches they are plain
 cache calls, exact within one process (local memory) and approximate across processes.
@@ -27,7 +29,7 @@ _SCRIPT = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
 local allowed = 0
-if previous * tonumber(ARGV[2]) + current < tonumber(ARGV[1]) then
+if math.ceil(previous * tonumber(ARGV[2])) + current < tonumber(ARGV[1]) then
   allowed = 1
   current = redis.call('INCR', KEYS[1])
   if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
@@ -93,7 +95,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
     def _cache_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
         counts = cache.get_many([current_key, previous_key])
         current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
-        if previous * weight + current >= self.num_requests:
+        if math.ceil(previous * weight) + current >= self.num_requests:
             return 0, current, previous
         cache.add(current_key, 0, 2 * self.duration)
         try:
@@ -109,9 +111,9 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         remaining = duration - self.elapsed
         if self.current >= limit:
             # Wait for the next window, then until this window's share of the sliding window drops enough.
-            return max(1.0, math.ceil(remaining + duration * (1.0 - limit / self.current)))
+            return max(1.0, math.ceil(remaining + duration * (1.0 - (limit - 1) / self.current)))
         # Room in this window: wait until enough of the previous window has slid out.
         if not self.previous:
             return 1.0
-        weight_needed = (limit - self.current) / self.previous
+        weight_needed = (limit - 1 - self.current) / self.previous
         return max(1.0, math.ceil(duration * (1.0 - weight_needed) - self.elapsed))

@@ -25,11 +25,32 @@ def test_the_throttle_slides_its_window(backend: str, request: pytest.FixtureReq
         assert [api.get("/sign", token=token).status_code for _ in range(5)] == [200, 200, 200, 200, 429]
         refused = api.get("/sign", token=token)
         assert refused.status_code == 429
-        assert 60 <= int(refused.headers["Retry-After"]) <= 61  # a whole window must slide past
+        # The next window, then until the previous window's 4 requests weigh no more than 3: 60 + 15 s.
+        assert int(refused.headers["Retry-After"]) == 75
         clock.move_to(start + 75)  # a quarter into the next window: 4 * 0.75 = 3 of the last 60 s still count
         assert [api.get("/sign", token=token).status_code for _ in range(2)] == [200, 429]
         clock.move_to(start + 180)  # two windows on: nothing counts any more
         assert [api.get("/sign", token=token).status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("backend", ["redis", "locmem"])
+def test_a_burst_just_before_a_window_boundary_is_not_followed_by_another(
+    backend: str, request: pytest.FixtureRequest, settings: Any
+) -> None:
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+    settings.SIGNER_RATE = "3/min"
+    api: Api = request.getfixturevalue("api")
+    token = request.getfixturevalue("alice_token")
+    boundary = float((int(time.time()) // 60 + 1) * 60)
+    with time_machine.travel(boundary - 1, tick=False) as clock:
+        assert [api.get("/sign", token=token).status_code for _ in range(4)] == [200, 200, 200, 429]
+        clock.move_to(boundary + 0.1)  # the 3 requests of a second ago still count (ceil(3 * 0.998) = 3)
+        refused = api.get("/sign", token=token)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) == 20  # until they weigh 2: a third of the window
+        clock.move_to(boundary + 20.1)
+        assert [api.get("/sign", token=token).status_code for _ in range(2)] == [200, 429]
 
 
 def test_the_throttle_counts_per_user(
