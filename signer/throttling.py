@@ -8,7 +8,7 @@ client, the current fixed window and the previous one, and estimates the request
 
 (the approximation Cloudflare and others use; it assumes the previous window's requests were evenly spread; rounded
 up, so a previous request counts until it has wholly slid out and a burst just before a boundary is not followed by
-another just after it). A
+another just after it; Retry-After may then exceed one period, by up to a period / limit). A
 request is allowed while the estimate is below the limit and then counted; refused requests are not counted, as in
 DRF. On Redis the check and the count are one Lua script (atomic, one round trip); on other caches they are plain
 cache calls, exact within one process (local memory) and approximate across processes.

@@ -124,7 +124,9 @@ def test_it_throttles_each_user_with_429_and_retry_after(
     assert [api.get("/sign", token=alice_token).status_code for _ in range(3)] == [200, 200, 200]
     response = api.get("/sts", token=alice_token)
     body = assert_error(response, 429, "Throttled")
-    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    # At most the rest of this minute plus the third of the next it takes the 3 requests to weigh 2 (the sliding
+    # window counts a previous window's requests until they have wholly slid out: signer/throttling.py).
+    assert 1 <= int(response.headers["Retry-After"]) <= 80
     assert "throttled" in body["message"].lower()
     # Per user: bob is not slowed down by alice.
     assert api.get("/sign", token=bob_token).status_code == 200
