@@ -95,7 +95,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
     def _cache_count(self, current_key: str, previous_key: str, weight: float) -> tuple[int, int, int]:
         counts = cache.get_many([current_key, previous_key])
         current, previous = int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
-        if math.ceil(previous * weight) + current >= self.num_requests:
+        if not sliding_estimate(self.num_requests, weight, current, previous):
             return 0, current, previous
         cache.add(current_key, 0, 2 * self.duration)
         try:
@@ -107,13 +107,20 @@ class SlidingWindowThrottle(SimpleRateThrottle):
 
     def wait(self) -> float | None:
         """Seconds until the estimate falls below the limit, if no other request comes (Retry-After)."""
-        limit, duration = self.num_requests, self.duration
-        remaining = duration - self.elapsed
-        if self.current >= limit:
-            # Wait for the next window, then until this window's share of the sliding window drops enough.
-            return max(1.0, math.ceil(remaining + duration * (1.0 - (limit - 1) / self.current)))
-        # Room in this window: wait until enough of the previous window has slid out.
-        if not self.previous:
-            return 1.0
-        weight_needed = (limit - 1 - self.current) / self.previous
-        return max(1.0, math.ceil(duration * (1.0 - weight_needed) - self.elapsed))
+        return sliding_wait(self.num_requests, self.duration, self.elapsed, self.current, self.previous)
+
+
+def sliding_estimate(limit: int, weight: float, current: int, previous: int) -> bool:
+    """Whether one more request fits: ceil(previous * weight) + current below the limit."""
+    return math.ceil(previous * weight) + current < limit
+
+
+def sliding_wait(limit: int, duration: float, elapsed: float, current: int, previous: int) -> int:
+    """Seconds from `elapsed` into the current window until one more request fits, if no other comes."""
+    if current >= limit:
+        # The next window, then until this window's requests weigh limit - 1.
+        return max(1, math.ceil(duration - elapsed + duration * (1.0 - (limit - 1) / current)))
+    if not previous:
+        return 1
+    # Room in this window: until the previous window's requests weigh limit - 1 - current.
+    return max(1, math.ceil(duration * (1.0 - (limit - 1 - current) / previous) - elapsed))

@@ -74,7 +74,8 @@ def test_it_slows_down_password_guessing(client: Client, alice: Any, settings: A
         assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}).status_code == 200
     refused = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert refused.status_code == 429
-    assert refused["Retry-After"] == "60"
+    # The rest of this minute and the third of the next it takes 3 failures to weigh 2 (sliding window).
+    assert 20 <= int(refused["Retry-After"]) <= 80
     assert "Too many failed sign-ins" in refused.content.decode()
     assert client.get("/").status_code == 302  # not signed in
 
