@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, unquote
 from localcloud.numbers import ascii_int
 from qcloud import policy as cam
 from qcloud import tc3
+from qcloud.limits import STS_POLICY_LIMIT
 
 if TYPE_CHECKING:
     from localcloud.app import LocalCloud
@@ -45,7 +46,6 @@ VERSION = "2018-08-13"
 SERVICE = "sts"
 MAX_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
-MAX_POLICY_LENGTH = 2048  # characters of the URL-encoded Policy parameter
 
 FEDERATION_DEFAULT_DURATION = 1800
 FEDERATION_MAX_DURATION_ROOT = 7200
@@ -281,10 +281,10 @@ def _duration(params: Mapping[str, Any], *, default: int, maximum: int) -> int:
 
 def _session_policy(raw: str) -> dict[str, Any]:
     """Decode the URL-encoded Policy parameter and check it like CAM does."""
-    if len(raw) > MAX_POLICY_LENGTH:
+    if len(raw) > STS_POLICY_LIMIT:
         raise StsError(
             "InvalidParameter.PolicyTooLong",
-            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {MAX_POLICY_LENGTH}.",
+            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {STS_POLICY_LIMIT}.",
         )
     try:
         document = json.loads(unquote(raw))
