@@ -51,11 +51,13 @@ class _PartTarget:
 
 
 def part_before_lookup(call: Call) -> None:
-    """Before the lookups (no NoSuchBucket / NoSuchUpload for a stranger); the upload's content type is not known."""
+    """Before the lookups, without the conditions of allow statements. A stranger gets no NoSuchBucket or NoSuchUpload;
+    the upload's content type is not known yet."""
     call.authorize(context=call.upload_context(call.request.content_length, None), before_lookup=True)
 
 
 def prepare_part(call: Call) -> RequestContext:
+    """Then again with the part's size and the upload's content type, once the upload is found."""
     number = call.int_param("partNumber", 0, 1, MAX_PART_NUMBER)
     call.bucket()
     upload = _upload(call)
@@ -124,12 +126,14 @@ class _Completion:
 
 
 def completion_before_lookup(call: Call) -> None:
-    """Before the lookups and the ETag comparison: a stranger must not learn whether an upload exists, how big its
-    parts are, or (by guessing ETags) what they hold. Neither the total size nor the content type is known yet."""
+    """Before the lookups, without the conditions of allow statements. A stranger must not learn whether an upload
+    exists, how big its parts are, or (by guessing ETags) what they hold; neither the total size nor the content type
+    is known yet."""
     call.authorize(context=call.upload_context(None, None), before_lookup=True)
 
 
 def prepare_completion(call: Call) -> RequestContext:
+    """Then again with the total size of the parts chosen and the upload's content type."""
     call.bucket()
     upload = _upload(call)
     chosen = _chosen_parts(call, upload)

@@ -39,7 +39,7 @@ def resource_check(call: Call) -> None:
 
 
 def listing_check(call: Call) -> None:
-    """Listing: the bucket resource, or `<bucket>/<prefix>` for the prefix asked (qcloud.operations)."""
+    """The bucket resource, or `<bucket>/<prefix>` for the prefix asked (the listing rule of qcloud.operations)."""
     call.authorize(prefix=call.param("prefix") or "")
 
 
