@@ -15,7 +15,7 @@ import pytest
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
 from localcloud.server import start_in_thread
 from qcloud.cos_signature import make_authorization
-from tests.hardening.test_localcloud_hostile import Cloud, _upload_id, assert_cos
+from tests.hardening.localcloud_client import Cloud, assert_cos, upload_id
 
 LONG_NUMBER = "9" * 5000
 
@@ -76,7 +76,7 @@ def test_it_refuses_a_superscript_part_number(cloud: Cloud) -> None:
     key = "multipart/odd.bin"
     part = "<Part><PartNumber>\u00b2</PartNumber><ETag>x</ETag></Part>"
     body = f"<CompleteMultipartUpload>{part}</CompleteMultipartUpload>"
-    answer = cloud.request("POST", key, params={"uploadId": _upload_id(cloud, key)}, body=body.encode())
+    answer = cloud.request("POST", key, params={"uploadId": upload_id(cloud, key)}, body=body.encode())
     assert assert_cos(answer, 400) == "MalformedXML"
 
 
