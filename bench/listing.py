@@ -1,4 +1,4 @@
-"""GetBucket through HTTP on large buckets, beside the same listing on small ones (issue 5 #5, issue 2 #6).
+"""GetBucket through HTTP on large buckets, beside the same listing on small ones: a big bucket must not list slower.
 
 Targets: the first 1,000-key page of a 100,000-object bucket within 2x of the same page of a 1,000-object bucket; a
 delimiter listing of a bucket with 100,000 keys under 1,000 folders (1,000 CommonPrefixes) within 2x of a plain page.

@@ -1,7 +1,7 @@
 """Inputs that crashed localcloud (500 InternalError instead of a COS client error), one test each, found by the
 fuzzing in test_localcloud_hostile.py; fixed, and pinned here.
 
-Root causes were (hardening bug 4): `str.isdigit()` accepts characters `int()` refuses ('²');
+Root causes were: `str.isdigit()` accepts characters `int()` refuses ('²');
 `int()` refuses numbers over 4300 digits; `time.gmtime()` refuses times after the year 9999; the XML parser's DOCTYPE
 check looks at the raw bytes, so a UTF-16 document slips through it.
 """
