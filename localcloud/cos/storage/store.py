@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from localcloud.cos.errors import CosError, no_such_bucket
-from localcloud.cos.storage import listing
 from localcloud.cos.storage.bodies import Bodies, Received
+from localcloud.cos.storage.listing import iter_listing, list_uploads
 from localcloud.cos.storage.records import Bucket, CorsRules, ListEntry, ObjectInfo, Part, Upload
 from localcloud.cos.storage.schema import MANIFEST, Database
 
@@ -172,7 +172,7 @@ class Storage:
         return self.bodies.open_segments(segments)
 
     def iter_listing(self, bucket: str, prefix: str, delimiter: str, marker: str) -> Iterator[ListEntry]:
-        return listing.iter_listing(self.db.connection(), bucket, prefix, delimiter, marker)
+        return iter_listing(self.db.connection(), bucket, prefix, delimiter, marker)
 
     # Multipart uploads.
 
@@ -194,7 +194,7 @@ class Storage:
         return Upload(upload_id, row[0], row[1], row[2], json.loads(row[3]))
 
     def list_uploads(self, bucket: str, prefix: str) -> list[Upload]:
-        return listing.list_uploads(self.db.connection(), bucket, prefix)
+        return list_uploads(self.db.connection(), bucket, prefix)
 
     def put_part(self, upload_id: str, number: int, received: Received, etag: str) -> bool:
         """False when the upload no longer exists (aborted or completed meanwhile); nothing is kept then."""
