@@ -3,8 +3,8 @@
 Policy conditions hold for multipart uploads too, or a size or type limit would stop only simple uploads: UploadPart
 is judged with the part's size and the content type given at InitiateMultipartUpload; CompleteMultipartUpload with
 the total size and that content type. Those are known only once the upload (and, to complete it, the parts chosen)
-are looked up, so these two routes authorise twice: before the lookup without the conditions of allow statements,
-then, after their `prepare_*` step here, with the full context (see service.py).
+are looked up, so these two routes authorise twice (routes.py): before the lookup without the conditions of allow
+statements, then, after their `prepare_*` step here, with the full context.
 """
 
 from __future__ import annotations
@@ -48,12 +48,6 @@ def initiate(call: Call) -> Response:
 class _PartTarget:
     upload: Upload
     number: int
-
-
-def part_before_lookup(call: Call) -> None:
-    """Before the lookups, without the conditions of allow statements. A stranger gets no NoSuchBucket or NoSuchUpload;
-    the upload's content type is not known yet."""
-    call.authorize(context=call.upload_context(call.request.content_length, None), before_lookup=True)
 
 
 def prepare_part(call: Call) -> RequestContext:
@@ -123,13 +117,6 @@ def list_parts(call: Call) -> Response:
 class _Completion:
     upload: Upload
     parts: list[Part]
-
-
-def completion_before_lookup(call: Call) -> None:
-    """Before the lookups, without the conditions of allow statements. A stranger must not learn whether an upload
-    exists, how big its parts are, or (by guessing ETags) what they hold; neither the total size nor the content type
-    is known yet."""
-    call.authorize(context=call.upload_context(None, None), before_lookup=True)
 
 
 def prepare_completion(call: Call) -> RequestContext:

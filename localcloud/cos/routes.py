@@ -43,6 +43,19 @@ def listing_check(call: Call) -> None:
     call.authorize(prefix=call.param("prefix") or "")
 
 
+def part_check(call: Call) -> None:
+    """Before the lookups, without the conditions of allow statements. A stranger gets no NoSuchBucket or NoSuchUpload;
+    the upload's content type is not known yet."""
+    call.authorize(context=call.upload_context(call.request.content_length, None), before_lookup=True)
+
+
+def completion_check(call: Call) -> None:
+    """Before the lookups, without the conditions of allow statements. A stranger must not learn whether an upload
+    exists, how big its parts are, or (by guessing ETags) what they hold; neither the total size nor the content type
+    is known yet."""
+    call.authorize(context=call.upload_context(None, None), before_lookup=True)
+
+
 @dataclass(frozen=True)
 class Route:
     operation: str
@@ -99,7 +112,7 @@ ROUTES: tuple[Route, ...] = (
         "UploadPart",
         "PUT /<key>?partNumber&uploadId",
         multipart.upload_part,
-        check=multipart.part_before_lookup,
+        check=part_check,
         prepare=multipart.prepare_part,
     ),
     _route("ListParts", "GET /<key>?uploadId", multipart.list_parts),
@@ -107,7 +120,7 @@ ROUTES: tuple[Route, ...] = (
         "CompleteMultipartUpload",
         "POST /<key>?uploadId",
         multipart.complete,
-        check=multipart.completion_before_lookup,
+        check=completion_check,
         prepare=multipart.prepare_completion,
     ),
     _route("AbortMultipartUpload", "DELETE /<key>?uploadId", multipart.abort),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
+from localcloud.cos import buckets, multipart, objects
 from localcloud.cos.routes import NOT_IMPLEMENTED, ROUTES, SUBRESOURCES, classify
 from qcloud.operations import OPERATIONS, UnsupportedOperation, action_for
 
@@ -95,3 +98,13 @@ def test_it_never_lists_an_operation_both_as_implemented_and_missing() -> None:
     implemented = {route.action for route in ROUTES}
     assert not implemented & {missing.action for missing in NOT_IMPLEMENTED}
     assert {"acl", "tagging", "versioning", "delete", "append", "restore", "select"} <= SUBRESOURCES
+
+
+def test_it_leaves_authorisation_to_the_dispatcher_never_to_a_handler() -> None:
+    """Handlers live in buckets, objects and multipart; a handler that had to remember authorize() would one day
+    forget it. Only the routes' checks (and the dispatcher) call it."""
+    for module in (buckets, objects, multipart):
+        assert ".authorize(" not in inspect.getsource(module), module.__name__
+    for route in ROUTES:
+        assert route.check is not None
+        assert route.handler.__module__ in {buckets.__name__, objects.__name__, multipart.__name__}
