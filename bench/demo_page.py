@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from bench import harness, sign
+from bench import fixtures, harness, sign
 from bench.cosclient import APPID, REGION
 from bench.harness import Table, verdict
 from localcloud.cos.storage import Storage
@@ -46,7 +46,7 @@ def seeder(objects: int, folders: int) -> Callable[[Path], None]:
         }
         for bucket, keys in layouts.items():
             storage.create_bucket(bucket, REGION)
-            storage.seed(bucket, ((key, key.encode()) for key in keys), content_type="image/jpeg")
+            fixtures.seed(storage, bucket, ((key, key.encode()) for key in keys), content_type="image/jpeg")
 
     return seed
 

@@ -7,33 +7,19 @@ introspection (request counters, used by tests and benchmarks); everything else 
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from localcloud import cos, sts
+from localcloud import sts
 from localcloud.config import Config
+from localcloud.cos.context import Context
+from localcloud.cos.service import CosService
+from localcloud.cos.storage import Storage
 from localcloud.credentials import CredentialStore
+from localcloud.stats import Stats
 
 StartResponse = Any
 WSGIEnviron = dict[str, Any]
-
-
-class Stats:
-    """Thread-safe counters: STS calls per action, COS requests per operation, bytes received."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def add(self, name: str, amount: int = 1) -> None:
-        with self._lock:
-            self._counts[name] += amount
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
 
 
 class LocalCloud:
@@ -42,7 +28,8 @@ class LocalCloud:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.credentials = CredentialStore(config)
         self.stats = Stats()
-        self.cos = cos.CosService(self)
+        storage = Storage(config.data_dir / "cos", config.clock)
+        self.cos = CosService(Context(config, self.credentials, self.stats, config.clock, storage))
 
     @property
     def clock(self) -> float:

@@ -28,16 +28,16 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
+from localcloud.config import Config
+from localcloud.credentials import CredentialStore, Principal
 from localcloud.numbers import ascii_int
+from localcloud.stats import Stats
 from qcloud import policy as cam
 from qcloud import tc3
-
-if TYPE_CHECKING:
-    from localcloud.app import LocalCloud
-    from localcloud.credentials import Principal
+from qcloud.limits import STS_POLICY_LIMIT
 
 log = logging.getLogger("localcloud.sts")
 
@@ -45,7 +45,6 @@ VERSION = "2018-08-13"
 SERVICE = "sts"
 MAX_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
-MAX_POLICY_LENGTH = 2048  # characters of the URL-encoded Policy parameter
 
 FEDERATION_DEFAULT_DURATION = 1800
 FEDERATION_MAX_DURATION_ROOT = 7200
@@ -58,6 +57,19 @@ _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,128}", re.ASCII)
 _ROLE_ARN = re.compile(r"qcs::cam::uin/(?P<uin>\d+):(?P<kind>roleName|role)/(?P<name>.+)")
 
 SIGNATURE_FAILURE = "The provided credentials could not be validated. Please check your signature is correct."
+
+
+class Emulator(Protocol):
+    """What STS uses of the emulator (localcloud.app.LocalCloud is one), so this module never imports the app."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def credentials(self) -> CredentialStore: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def clock(self) -> float: ...
 
 
 class StsError(Exception):
@@ -96,7 +108,7 @@ class Caller:
         return cam.evaluate_all(self.policies, action, resource, self.context).allowed
 
 
-def handle(app: LocalCloud, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+def handle(app: Emulator, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     request_id = str(uuid.uuid4())
     app.stats.add("sts:calls")
     action = environ.get("HTTP_X_TC_ACTION", "")
@@ -163,7 +175,7 @@ def _read_request(environ: Mapping[str, Any]) -> Request:
     )
 
 
-def _authenticate(app: LocalCloud, request: Request) -> Caller:
+def _authenticate(app: Emulator, request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     if not header:
         raise StsError("AuthFailure.InvalidAuthorization", "The request has no Authorization header.")
@@ -281,10 +293,10 @@ def _duration(params: Mapping[str, Any], *, default: int, maximum: int) -> int:
 
 def _session_policy(raw: str) -> dict[str, Any]:
     """Decode the URL-encoded Policy parameter and check it like CAM does."""
-    if len(raw) > MAX_POLICY_LENGTH:
+    if len(raw) > STS_POLICY_LIMIT:
         raise StsError(
             "InvalidParameter.PolicyTooLong",
-            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {MAX_POLICY_LENGTH}.",
+            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {STS_POLICY_LIMIT}.",
         )
     try:
         document = json.loads(unquote(raw))
@@ -312,9 +324,7 @@ def _expiration(expires_at: int) -> str:
     return datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _credentials_response(
-    app: LocalCloud, *, name: str, policies: list[dict[str, Any]], duration: int
-) -> dict[str, Any]:
+def _credentials_response(app: Emulator, *, name: str, policies: list[dict[str, Any]], duration: int) -> dict[str, Any]:
     issued = app.credentials.issue(name=name, policies=policies, duration=duration)
     return {
         "Credentials": {
@@ -330,7 +340,7 @@ def _credentials_response(
 # --- actions ------------------------------------------------------------------------------------------------------
 
 
-def get_federation_token(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
+def get_federation_token(app: Emulator, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
     _check_known(params, {"Name", "Policy", "DurationSeconds"})
     if caller.principal.is_temporary:
         raise StsError(
@@ -352,7 +362,7 @@ def get_federation_token(app: LocalCloud, caller: Caller, params: Mapping[str, A
     return _credentials_response(app, name=f"federated:{name}", policies=policies, duration=duration)
 
 
-def assume_role(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
+def assume_role(app: Emulator, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
     _check_known(
         params, {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId", "Tags", "SourceIdentity"}
     )
@@ -389,7 +399,7 @@ def assume_role(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> d
     return _credentials_response(app, name=name, policies=policies, duration=duration)
 
 
-ACTIONS: dict[str, Callable[[LocalCloud, Caller, Mapping[str, Any]], dict[str, Any]]] = {
+ACTIONS: dict[str, Callable[[Emulator, Caller, Mapping[str, Any]], dict[str, Any]]] = {
     "GetFederationToken": get_federation_token,
     "AssumeRole": assume_role,
 }
