@@ -52,6 +52,7 @@ def regions(request: HttpRequest) -> HttpResponse:
     counts: Counter[str] = Counter()
     error: cos.CosError | None = None
     try:
+        access.check_network("GetService", region="")
         for bucket in cos.list_buckets(access.keys):
             if access.sees_bucket(region=bucket.region, bucket=bucket.name):
                 counts[bucket.region] += 1
@@ -73,6 +74,8 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         full_name = full_bucket_name(form.cleaned_data["name"], access.appid)
         try:
+            access.check_network("PutBucket", region=region, bucket=full_name)
+            access.check_network("PutBucketCORS", region=region, bucket=full_name)
             cos.create_bucket(access.keys, region=region, bucket=full_name, cors_origins=[portal_origin(request)])
         except cos.CosError as exc:
             if exc.operation == "PutBucketCORS":
@@ -100,6 +103,7 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
     listing_error: cos.CosError | None = None
     rows: list[cos.BucketInfo] = []
     try:
+        access.check_network("GetService", region=region)
         rows = [
             b for b in cos.list_buckets(access.keys, region=region) if access.sees_bucket(region=region, bucket=b.name)
         ]
@@ -164,6 +168,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     if root is None and not request.GET.get("prefix"):
         return denied_page(request, denied, "Your policy lets you see this bucket but not list what is in it.")
     try:
+        access.check_network("GetBucket", region=region, bucket=bucket, prefix=prefix)
         page = cos.list_objects(
             access.keys, region=region, bucket=bucket, prefix=prefix, marker=marker, max_keys=PAGE_SIZE
         )
@@ -268,6 +273,7 @@ def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         return denied_page(request, denied)
     if request.method == "POST":
         try:
+            access.check_network("DeleteObject", region=region, bucket=bucket, key=key)
             cos.delete_object(access.keys, region=region, bucket=bucket, key=key)
         except cos.CosError as exc:
             return cos_error_page(request, exc, denied)
