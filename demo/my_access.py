@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,7 +75,10 @@ def my_access(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create_token(request: HttpRequest) -> HttpResponse:
     """Create an API token and show it once: the page answers the POST directly, nothing stores the token."""
-    token, _expiry = services.token_create(user=request.user)
+    user = request.user
+    if not user.is_authenticated:  # login_required lets no one else in; this tells the type checker so
+        raise PermissionDenied
+    token, _expiry = services.token_create(user=user)
     context = _access_context(request)
     context["new_token"] = token
     response = render(request, "demo/access.html", context, status=201)

@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from io import TextIOBase
 from pathlib import Path
-from typing import TextIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,7 +37,7 @@ def is_listening(host: str, port: int) -> bool:
         return False
 
 
-def start(out: TextIO) -> subprocess.Popen[bytes] | None:
+def start(out: TextIOBase) -> subprocess.Popen[bytes] | None:
     """Start `python -m localcloud` for LOCALCLOUD_URL unless something already listens there (then None)."""
     host, port = address()
     if is_listening(host, port):

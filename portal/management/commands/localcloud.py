@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         except ConfigError as error:
             raise CommandError(str(error)) from None
         try:
-            cli.run(config, out=self.stdout)
+            # OutputWrapper is the TextIOBase Django writes command output through; run() only writes lines to it.
+            cli.run(config, out=cast(TextIO, self.stdout))
         except OSError as error:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
