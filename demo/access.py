@@ -22,7 +22,16 @@ from django.http import Http404, HttpRequest
 from demo import cos
 from qcloud.buckets import BucketNameError, split_bucket
 from qcloud.operations import OPERATIONS, action_for, authorize
-from qcloud.policy import CLIENT_IP, CONTENT_LENGTH, CONTENT_TYPE, Decision, Policy, RequestContext, glob_match
+from qcloud.policy import (
+    CLIENT_IP,
+    CONTENT_LENGTH,
+    CONTENT_TYPE,
+    Decision,
+    Policy,
+    RequestContext,
+    Statement,
+    action_matches,
+)
 from qcloud.regions import is_region
 from qcloud.resources import granted_prefix
 from signer.net import client_ip
@@ -127,11 +136,8 @@ class UserAccess:
         Read from the allow statements' resources (`.../<bucket>/users/alice/*` -> "users/alice/"); a prefix is kept
         only if a deny does not cancel it, so what the page offers is what COS will accept.
         """
-        action = action_for(operation)
         found: list[str] = []
-        for statement in self.policy.statements:
-            if statement.effect != "allow" or not any(glob_match(p, action) for p in statement.actions):
-                continue
+        for statement in self._allowing(operation):
             for resource in statement.resources:
                 prefix = granted_prefix(resource, region=region, appid=self.appid, bucket=bucket)
                 if prefix is not None and prefix not in found:
@@ -152,6 +158,15 @@ class UserAccess:
             if decision.allowed:
                 usable.append(prefix)
         return usable
+
+    def _allowing(self, operation: str) -> list[Statement]:
+        """The policy's allow statements that name `operation`'s action."""
+        action = action_for(operation)
+        return [
+            statement
+            for statement in self.policy.statements
+            if statement.effect == "allow" and any(action_matches(p, action) for p in statement.actions)
+        ]
 
     def list_root(self, *, region: str, bucket: str) -> str | None:
         """Where browsing a bucket starts: "" when the whole bucket may be listed, else the policy's own prefix."""
@@ -175,10 +190,7 @@ class UserAccess:
         """The tightest size and content-type conditions on the statements that allow PutObject."""
         max_size: int | None = None
         types: list[str] = []
-        upload = action_for("PutObject")
-        for statement in self.policy.statements:
-            if statement.effect != "allow" or not any(glob_match(p, upload) for p in statement.actions):
-                continue
+        for statement in self._allowing("PutObject"):
             for condition in statement.conditions:
                 if condition.key == CONTENT_LENGTH and condition.operator in {
                     "numeric_less_than_equal",
