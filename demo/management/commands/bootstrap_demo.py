@@ -19,7 +19,6 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +26,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from demo import cos
+from portal import localcloud_process
 from qcloud.policy import substitute
+from qcloud.resources import resource_name
 from signer import services
 from signer.models import AccessPolicy, CloudAccount
 from signer.presets import BROWSE, LISTING, READ, UPLOAD, preset_statements
@@ -46,12 +47,12 @@ DEFAULT_UIN = "100000000001"  # localcloud.config.DEFAULT_UIN
 
 def role_policy(bucket: str, appid: str) -> dict[str, Any]:
     """Everything the demo may do at most, for every user: their prefixes live under users/."""
-    users = f"qcs::cos:{REGION}:uid/{appid}:{bucket}/users/*"
+    users = resource_name(REGION, appid, bucket, "users/*")
     return {
         "version": "2.0",
         "statement": [
             {"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]},
-            {"effect": "allow", "action": BROWSE, "resource": [f"qcs::cos:{REGION}:uid/{appid}:{bucket}/"]},
+            {"effect": "allow", "action": BROWSE, "resource": [resource_name(REGION, appid, bucket)]},
             {"effect": "allow", "action": [*LISTING, *UPLOAD, *READ, "name/cos:DeleteObject"], "resource": [users]},
         ],
     }
@@ -164,13 +165,13 @@ class Command(BaseCommand):
         return account
 
     def _bucket_and_check(self, bucket: str, accounts: list[CloudAccount], origins: list[str]) -> str:
-        from portal.management.commands.runserver import is_listening, start_localcloud, stop_localcloud
-
-        url = urlsplit(settings.LOCALCLOUD_URL)
         process = None
-        if not is_listening(url.hostname or "127.0.0.1", url.port or 9100):
+        if not localcloud_process.is_listening(*localcloud_process.address()):
             # Only for the time it takes to set up: runserver starts its own.
-            process = start_localcloud(io.StringIO())
+            try:
+                process = localcloud_process.start(io.StringIO())
+            except localcloud_process.LocalcloudDidNotStart as exc:
+                raise CommandError(str(exc)) from None
         try:
             keys = cos.Keys(settings.LOCALCLOUD_SECRET_ID, settings.LOCALCLOUD_SECRET_KEY)
             try:
@@ -186,7 +187,7 @@ class Command(BaseCommand):
             results = [services.account_test_connection(account=account) for account in accounts]
         finally:
             if process is not None:
-                stop_localcloud(process)
+                localcloud_process.stop(process)
         failed = [result for result in results if not result.ok]
         if not failed:
             return "AssumeRole checked: OK"
