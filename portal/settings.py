@@ -7,7 +7,9 @@ secrets that production needs.
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import environ
@@ -15,14 +17,34 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+
+class _SetVariables(Mapping[str, str]):
+    """The environment without the variables set to nothing: an empty value means "the default", so a `.env` copied
+    from `.env.example` (every value empty) starts like no `.env` at all, instead of failing on `CLOUD_BACKEND=''`."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for value in os.environ.values() if value != "")
+
+
 env = environ.Env()
+env.ENVIRON = _SetVariables()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def envbool(name: str, default: bool) -> bool:
-    """A boolean from the environment that fails loudly on anything but the usual spellings."""
+    """A boolean from the environment that fails loudly on anything but the usual spellings: a typo in a security
+    switch (`SECURE_COOKIES=flase`) must stop the start, not quietly mean one or the other."""
     raw = env.str(name, default="")
-    if raw == "":
+    if raw.strip() == "":
         return default
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.portal.configuration import env_example_names
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = (
@@ -66,6 +68,18 @@ def test_it_rejects_a_bad_boolean(tmp_path: Path) -> None:
     result = _settings(tmp_path, DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_it_starts_from_a_copy_of_env_example_as_if_nothing_were_set(tmp_path: Path) -> None:
+    # Every variable of .env.example set to nothing, as a `.env` copied from it and not yet filled in sets them.
+    empty = {name: "" for name in env_example_names() if name != "PORTAL_VAR_DIR"}
+    result = _settings(tmp_path, **empty)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["local"] is True
+    assert values["debug"] is True
+    assert values["hosts"] == ["127.0.0.1", "localhost", "[::1]"]
+    assert values["sts"] == "sts.tencentcloudapi.com"
 
 
 def test_it_rejects_an_unknown_backend(tmp_path: Path) -> None:
