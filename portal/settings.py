@@ -290,7 +290,7 @@ SECURE_HSTS_PRELOAD = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if envbool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The browser talks to COS directly: local mode to localcloud, tencent mode to *.myqcloud.com.
