@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The one version number is pyproject.toml's; the API document and anything else that shows a version read it here.
+VERSION: str = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
 
 
 class _SetVariables(Mapping[str, str]):
@@ -269,7 +272,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "COS Sign Portal API",
     "DESCRIPTION": "Temporary Tencent Cloud credentials for signed-in users, limited by their policies.",
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
