@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# The secrets watch (issue 6): every secret the suite creates is looked for in its logs, pages and database.
+# The secrets watch: every secret the suite creates is looked for in its logs, pages and database.
 pytest_plugins = ["tests.hardening.secrets_plugin"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
