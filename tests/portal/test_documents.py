@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-@pytest.mark.parametrize("document", ["README.md", "bench/RESULTS.md"])
+@pytest.mark.parametrize("document", ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/RESULTS.md"])
 def test_it_links_only_to_committed_files(document: str) -> None:
     path = ROOT / document
     links = [link for link in LINK.findall(path.read_text()) if not link.startswith(("http://", "https://", "#"))]
