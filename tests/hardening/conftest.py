@@ -19,10 +19,7 @@ import requests
 from qcloud_cos import CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-from localcloud.server import RunningServer
-from signer.models import CloudAccount
 from tests.cos_sdk import cos_client as sdk_client
-from tests.factories import make_account
 from tests.net import free_port, listening, stop_process
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,40 +27,6 @@ PYTHON = sys.executable
 
 
 # ------------------------------------------------------------------------------------------------ portal + users
-
-
-@pytest.fixture
-def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
-    return make_account(cloud)
-
-
-@dataclass
-class Api:
-    """The portal over a real socket (live_server), as a mobile app calls it."""
-
-    base: str
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}) or {})
-        if token is not None:
-            headers["Authorization"] = f"Token {token}"
-        kwargs.setdefault("timeout", 30)
-        return self.session.request(method, f"{self.base}{path}", headers=headers, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.call("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.call("POST", path, **kwargs)
-
-
-@pytest.fixture
-def api(live_server: Any) -> Iterator[Api]:
-    client = Api(live_server.url)
-    client.session.trust_env = False
-    yield client
-    client.session.close()
 
 
 def assert_envelope(response: requests.Response | Any, status: int, code_desc: str | None = None) -> dict[str, Any]:

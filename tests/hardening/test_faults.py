@@ -21,8 +21,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from signer.models import CloudAccount
+from tests.api import Api
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
-from tests.hardening.conftest import Api, Process, assert_envelope, cos_client, wait_until
+from tests.hardening.conftest import Process, assert_envelope, cos_client, wait_until
 from tests.net import free_port
 
 SCOPE = {"action": "name/cos:PutObject", "bucket": DEMO_BUCKET, "region": REGION, "prefix": "users/alice/a.txt"}

@@ -29,8 +29,9 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
 from signer.models import AccessPolicy, CloudAccount
+from tests.api import Api
 from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token
-from tests.hardening.conftest import ROOT_DIR, Api, assert_envelope
+from tests.hardening.conftest import ROOT_DIR, assert_envelope
 
 HERE = "tests/hardening/test_isolation.py"
 DEMO = "tests/demo/test_isolation.py"
