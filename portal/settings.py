@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import environ
@@ -46,7 +46,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 def envbool(name: str, default: bool) -> bool:
     """A boolean from the environment that fails loudly on anything but the usual spellings: a typo in a security
     switch (`SECURE_COOKIES=flase`) must stop the start, not quietly mean one or the other."""
-    raw = env.str(name, default="")
+    raw: str = env.str(name, default="")
     if raw.strip() == "":
         return default
     lowered = raw.strip().lower()
@@ -59,10 +59,10 @@ def envbool(name: str, default: bool) -> bool:
 
 def envsecret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd credentials)."""
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if value:
         return value
-    path = env.str(f"{name}_FILE", default="")
+    path: str = env.str(f"{name}_FILE", default="")
     if path:
         try:
             return Path(path).read_text().strip()
@@ -71,11 +71,11 @@ def envsecret(name: str, default: str = "") -> str:
     return default
 
 
-def _local_secret(path: Path, make: object) -> str:
+def _local_secret(path: Path, make: Callable[[], str]) -> str:
     """A secret generated once into var/ for local mode, so no secret is ever hard-coded."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())  # type: ignore[operator]
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
