@@ -20,7 +20,7 @@ STEPS: list[tuple[str, str]] = [
     ("policy render (substitute, parse, limits)", "AccessPolicy.render ("),
     ("policy render (per-worker memo)", "_render (signer/services.py"),
     ("policy digest", "policy_digest ("),
-    ("credential cache read + decrypt", "_obtain ("),
+    ("credential cache read + decrypt", "credentials_cached ("),
     ("audit record (outbox RPUSH or INSERT)", "record (signer/audit.py"),
     ("audit drain (background, batched)", "drain (signer/audit.py"),
     ("what-if: cached policy lookup", "resolved (bench/whatif.py"),

@@ -33,8 +33,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from signer import selectors, services
+from signer import services
 from signer.errors import SignerError
+from signer.policy_cache import POLICY_VERSION_KEY
+from signer.scopes import MAX_SCOPES, Scope
 from signer.throttling import SlidingWindowThrottle
 
 logger = logging.getLogger(__name__)
@@ -162,14 +164,14 @@ class SignerRateThrottle(SlidingWindowThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         allowed = super().allow_request(request, view)
-        version = getattr(self, "read", {}).get(selectors.POLICY_VERSION_KEY)
+        version = getattr(self, "read", {}).get(POLICY_VERSION_KEY)
         if isinstance(version, str):
             request.policy_cache_version = version  # for CredentialsApi._issue
         return allowed
 
     def read_along(self, request: Request, view: APIView) -> list[str]:
         # /sign and /sts read the policy cache's version next: in the same round trip as the count.
-        return [selectors.POLICY_VERSION_KEY] if self.scope == "sign" else []
+        return [POLICY_VERSION_KEY] if self.scope == "sign" else []
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         # As DRF's ScopedRateThrottle: the user when authenticated, the client's address otherwise.
@@ -223,7 +225,7 @@ class CredentialsInputSerializer(serializers.Serializer):  # type: ignore[type-a
     scopes = ScopeSerializer(
         many=True,
         required=False,
-        max_length=services.MAX_SCOPES,
+        max_length=MAX_SCOPES,
         help_text="cos-js-sdk-v5's getAuthorization Scope: the credentials then allow exactly these requests",
     )
 
@@ -237,7 +239,7 @@ class CredentialsApi(SignerApiView):
     def render(self, credentials: services.TemporaryCredentials) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _issue(self, request: Request, *, policy: str | None, scopes: list[services.Scope] | None) -> Response:
+    def _issue(self, request: Request, *, policy: str | None, scopes: list[Scope] | None) -> Response:
         credentials = services.credentials_issue(
             user=request.user,
             policy_cache_version=getattr(request, "policy_cache_version", None),
@@ -258,7 +260,7 @@ class CredentialsApi(SignerApiView):
         serializer = CredentialsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        scopes = [services.Scope(**scope) for scope in data.get("scopes") or []] or None
+        scopes = [Scope(**scope) for scope in data.get("scopes") or []] or None
         return self._issue(request, policy=data.get("policy"), scopes=scopes)
 
 
