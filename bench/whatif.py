@@ -31,10 +31,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from signer import services
-from signer.api import SignApi, client_ip
+from signer.api import SignApi
 from signer.credential_cache import credentials_cached
 from signer.logging import register_secret
 from signer.models import IssuedCredential
+from signer.net import client_ip
 from signer.scopes import bucket_hint
 from signer.selectors import policy_for_user
 
@@ -134,4 +135,4 @@ class WhatIfSignApi(SignApi):
             served_from_cache=from_cache,
             policy_name=access_policy.name,
         )
-        return Response(self.render(credentials))
+        return Response(self.envelope(credentials))
