@@ -34,7 +34,7 @@ def envbool(name: str, default: bool) -> bool:
 
 def envsecret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd credentials)."""
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if value:
         return value
     path = env.str(f"{name}_FILE", default="")

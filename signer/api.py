@@ -98,8 +98,8 @@ class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
     policy = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="A policy assigned to you; default: your default"
     )
-    scopes = ScopeSerializer(
-        many=True,
+    scopes: serializers.ListSerializer[dict[str, Any]] = serializers.ListSerializer(
+        child=ScopeSerializer(),
         required=False,
         max_length=MAX_SCOPES,
         help_text="cos-js-sdk-v5's getAuthorization Scope: the credentials then allow exactly these requests",
@@ -228,7 +228,10 @@ class SignApi(CredentialsApi):
         code = serializers.IntegerField(help_text="0 on success")
         message = serializers.CharField(allow_blank=True)
         codeDesc = serializers.CharField(help_text='"Success"')
-        data = SignDataSerializer()
+
+        def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+            # The envelope's `data`, added here: a class attribute of that name would shadow Serializer.data.
+            return {**super().get_fields(), "data": SignDataSerializer()}
 
     def envelope(self, credentials: TemporaryCredentials) -> dict[str, Any]:
         success = {"code": 0, "message": "", "codeDesc": "Success", "data": credentials}

@@ -62,7 +62,7 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean_secret_id(self) -> str:
         value: str = self.cleaned_data.get("secret_id", "").strip()
         if not value and self.instance.pk:
-            return self.instance.secret_id
+            return str(self.instance.secret_id)
         return value
 
     def save(self, commit: bool = True) -> CloudAccount:
