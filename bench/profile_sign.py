@@ -1,4 +1,4 @@
-"""Where a cached /sign spends its time (issue 5 #7): py-spy samples both gunicorn workers while wrk drives GET /sign
+"""Where a cached /sign spends its time: py-spy samples both gunicorn workers while wrk drives GET /sign
 (credentials from the cache, 100 users, 50 connections), then prints the top frames and a breakdown by step.
 
     python -m bench.profile_sign [--duration 20] [--threads 4]

@@ -9,11 +9,10 @@ signer.credential_cache.credentials_cached), with the two costs the profile show
 2. the audit row is appended to an in-process buffer that a background thread writes with one bulk_create every
    FLUSH_INTERVAL seconds (and at exit), instead of one INSERT + COMMIT inside every request.
 
-It exists to measure how far those two changes would move the cached /sign's throughput, not to serve anyone:
-the product path is /sign.
-/sign has since made both changes its own way (signer/selectors.py's versioned policy cache; signer/audit.py's Redis
-outbox, durable once Redis acknowledges the RPUSH); the what-if stays as the bound of an audit that costs the request
-nothing at all (rows die with the worker).
+It exists to measure how far those two changes would move the cached /sign's throughput, not to serve anyone: the
+product path is /sign. /sign has since made both changes its own way (signer/policy_cache.py's versioned policy
+cache; signer/audit.py's Redis outbox, durable once Redis acknowledges the RPUSH); the what-if stays as the bound of
+an audit that costs the request nothing at all (rows die with the worker).
 """
 
 from __future__ import annotations
