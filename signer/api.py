@@ -7,7 +7,7 @@ by HTTP intermediaries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -35,28 +35,11 @@ from signer import services
 from signer.exception_handlers import ErrorSerializer, RequestTooLarge
 from signer.net import client_ip
 from signer.scopes import MAX_SCOPES, Scope
+from signer.serializers import AnswerSerializer
 from signer.services import TemporaryCredentials
 from signer.throttling import SignerRateThrottle
 
 View = TypeVar("View", bound=type[APIView])
-Answered = TypeVar("Answered")
-
-
-# An output serializer whose fields are bound once per class, not for every answer. DRF deep-copies and binds every
-# field of every serializer it instantiates (~0.1 ms per nested serializer, a tenth of a cached /sign); an answer only
-# reads these fields (no input, no context), so one set per class serves every answer and every thread. The schema
-# still sees the fields the usual way. (A comment, not a docstring: drf-spectacular would put a docstring into the
-# description of every subclass.)
-class AnswerSerializer(serializers.Serializer[Answered], Generic[Answered]):
-    _shared: ClassVar[list[serializers.Field[Any, Any, Any, Any]]]
-
-    @property
-    def _readable_fields(self) -> list[serializers.Field[Any, Any, Any, Any]]:
-        shared = type(self).__dict__.get("_shared")
-        if shared is None:  # two threads may both build it: either list will do
-            shared = [field for field in self.fields.values() if not field.write_only]
-            type(self)._shared = shared
-        return shared
 
 
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:

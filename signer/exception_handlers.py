@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from signer.errors import SignerError
+from signer.serializers import AnswerSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 @extend_schema_serializer(component_name="Error")
-class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+class ErrorSerializer(AnswerSerializer[dict[str, Any]]):
     code = serializers.IntegerField(help_text="Non-zero: the HTTP status.")
     message = serializers.CharField()
     codeDesc = serializers.CharField(help_text="Stable code, e.g. NotAuthenticated, ScopeNotAllowed, AuthFailure.*")
