@@ -7,7 +7,7 @@ by HTTP intermediaries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -39,7 +39,7 @@ from signer.serializers import AnswerSerializer
 from signer.services import TemporaryCredentials
 from signer.throttling import SignerRateThrottle
 
-View = TypeVar("View", bound=type[APIView])
+View = TypeVar("View", bound="type[CredentialsApi]")
 
 
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -114,6 +114,7 @@ class CredentialsApi(SignerApiView):
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
+    OutputSerializer: ClassVar[type[AnswerSerializer[Any]]]  # the envelope, which `envelope()` builds
 
     def envelope(self, credentials: TemporaryCredentials) -> dict[str, Any]:
         raise NotImplementedError
@@ -183,7 +184,7 @@ def credentials_schema(name: str, envelope: str) -> Callable[[View], View]:
     """The documentation of GET and POST on a credentials endpoint whose answer is its view's OutputSerializer."""
 
     def decorate(view: View) -> View:
-        output = view.OutputSerializer  # type: ignore[attr-defined]
+        output = view.OutputSerializer
         documented = extend_schema_view(
             get=extend_schema(
                 operation_id=f"{name}_get",
