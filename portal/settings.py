@@ -260,7 +260,7 @@ REST_FRAMEWORK = {
         "sign_anon": SIGNER_ANON_RATE,
         "login": SIGNER_LOGIN_RATE,
     },
-    "EXCEPTION_HANDLER": "signer.api.exception_handler",
+    "EXCEPTION_HANDLER": "signer.exception_handlers.exception_handler",
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 

@@ -16,7 +16,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
 from qcloud import policy as cam
-from signer import audit, services
+from signer import audit, selectors, services
 from signer.errors import SignerError
 from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm, pretty
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
@@ -114,7 +114,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             data = form.cleaned_data
             policy = data.get("policy")
             try:
-                simulation = services.policy_simulate(
+                simulation = selectors.policy_simulate(
                     user=data["user"],
                     access_policy=policy,
                     action=data["action"],

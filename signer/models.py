@@ -88,7 +88,7 @@ class AccessPolicy(models.Model):
     priority = models.IntegerField(default=0, help_text="A user with several policies gets the highest by default.")
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="access_policies")
     groups = models.ManyToManyField(Group, blank=True, related_name="access_policies")
-    # Limits turned into CAM conditions (issue 7).
+    # Upload limits, added to the rendered policy as CAM conditions (signer/limits.py) that COS enforces.
     max_object_size = models.PositiveBigIntegerField(
         "max object size (bytes)", null=True, blank=True, help_text="Uploads larger than this are refused."
     )

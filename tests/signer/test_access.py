@@ -125,7 +125,7 @@ def test_it_throttles_each_user_with_429_and_retry_after(
     response = api.get("/sts", token=alice_token)
     body = assert_error(response, 429, "Throttled")
     # At most the rest of this minute plus the third of the next it takes the 3 requests to weigh 2 (the sliding
-    # window counts a previous window's requests until they have wholly slid out: signer/throttling.py).
+    # window counts a previous window's requests until they have wholly slid out: signer/sliding_window.py).
     assert 1 <= int(response.headers["Retry-After"]) <= 80
     assert "throttled" in body["message"].lower()
     # Per user: bob is not slowed down by alice.
