@@ -35,6 +35,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from signer import selectors, services
 from signer.errors import SignerError
+from signer.identity.authentication import BearerIdTokenAuthentication
 from signer.throttling import SlidingWindowThrottle
 
 logger = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ class CredentialsInputSerializer(serializers.Serializer):  # type: ignore[type-a
 
 
 class CredentialsApi(SignerApiView):
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [BearerIdTokenAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
