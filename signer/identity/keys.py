@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 CACHE_PREFIX = "signer:oidc"
 MAX_DOCUMENT = 512 * 1024
 FETCH_TIMEOUT = 5
+FAILURE_BACKOFF = 10
 
 
 class IssuerUnavailable(SignerError):
@@ -118,9 +119,18 @@ def signing_key(provider: IdentityProvider, kid: str | None) -> dict[str, Any] |
         except IssuerUnavailable as exc:
             logger.warning("keeping the cached keys of %s: %s", provider.issuer, exc.message)
             return None
+    # No keys yet. After a failed fetch, callers are refused at once for a few seconds: an unreachable issuer must
+    # not hold every request for the fetch timeout.
+    if cache.get(_key(provider, "failed")):
+        raise IssuerUnavailable(f"the keys of {provider.issuer} could not be fetched; try again shortly")
     cache.add(_key(provider, "refetch"), 1, timeout=_refetch_interval())
-    return _find(_fetch(provider), kid)
+    try:
+        return _find(_fetch(provider), kid)
+    except IssuerUnavailable as exc:
+        logger.warning("no signing keys for %s: %s", provider.issuer, exc.message)
+        cache.set(_key(provider, "failed"), 1, timeout=FAILURE_BACKOFF)
+        raise
 
 
 def keys_forget(provider: IdentityProvider) -> None:
-    cache.delete_many([_key(provider, what) for what in ("discovery", "jwks", "refetch")])
+    cache.delete_many([_key(provider, what) for what in ("discovery", "jwks", "refetch", "failed")])

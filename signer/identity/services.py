@@ -78,23 +78,24 @@ def _create(token: VerifiedToken) -> Identity:
     return identity
 
 
+def _find(token: VerifiedToken) -> Identity | None:
+    return Identity.objects.select_related("user").filter(provider=token.provider, subject=token.subject).first()
+
+
 def identity_login(*, token: VerifiedToken) -> AbstractBaseUser:
     """The user of this identity (created on first use), with its stored claims and its policies brought up to date.
 
     Refused when the user has been disabled."""
-    identity = (
-        Identity.objects.select_related("user", "provider")
-        .filter(provider=token.provider, subject=token.subject)
-        .first()
-    )
+    identity = _find(token)
     if identity is None:
         try:
             identity = _create(token)
-        except IntegrityError:  # the same subject's first two requests raced: the other one created it
-            identity = Identity.objects.select_related("user", "provider").get(
-                provider=token.provider, subject=token.subject
-            )
-    identity.provider = token.provider  # the row just read, with its policy
+        except (IntegrityError, IdentityUnavailable):
+            # The same subject's first two requests may race: then the other one has just created it.
+            identity = _find(token)
+            if identity is None:
+                raise
+    identity.provider = token.provider  # the row the token was checked against, its policy loaded
     user = identity.user
     if not user.is_active:
         raise IdentityUnavailable("This identity's portal user is disabled.")

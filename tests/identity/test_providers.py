@@ -92,3 +92,20 @@ def test_it_fetches_the_keys_again_on_an_unknown_kid_at_most_once_a_minute(
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         assert [unknown_kid() for _ in range(5)] == [401] * 5
     assert fetched[2:] == [fetched[1]]  # one more JWKS fetch for the five
+
+
+def test_it_answers_503_when_the_issuer_cannot_be_reached(
+    api: Api, oidc: OidcProvider, provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = IdentityProvider.objects.create(
+        name="down", issuer="http://127.0.0.1:9", audiences=["mobile-rs"], policy=provider.policy
+    )
+    fetched: list[str] = []
+    fetch = keys._get_json
+    monkeypatch.setattr(keys, "_get_json", lambda url: fetched.append(url) or fetch(url))
+    token = forge.sign(oidc, forge.claims(oidc, iss=unreachable.issuer))
+    for _ in range(3):
+        response = api.get("/sign", headers=bearer(token))
+        assert response.status_code == 503
+        assert response.json()["codeDesc"] == "IssuerUnavailable"
+    assert fetched == ["http://127.0.0.1:9/.well-known/openid-configuration"]  # then refused without trying
