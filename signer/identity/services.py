@@ -21,12 +21,22 @@ logger = logging.getLogger(__name__)
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+# Claims that change with every token (or say nothing about the person): never stored, never in a policy, and not
+# a reason to write the identity row at each new token.
+PER_TOKEN_CLAIMS = frozenset({"iat", "exp", "nbf", "auth_time", "nonce", "jti", "sid", "at_hash", "c_hash", "s_hash"})
+
+
 class IdentityUnavailable(InvalidIdToken):
     default_detail = "This identity cannot use the portal."
 
 
 def username_for(provider: IdentityProvider, subject: str) -> str:
     return f"{provider.name}.{subject}"
+
+
+def stored_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """What `${jwt:<claim>}` may use: the token's safe literals about the person."""
+    return safe_claims({name: value for name, value in claims.items() if name not in PER_TOKEN_CLAIMS})
 
 
 def policies_for_claims(provider: IdentityProvider, claims: dict[str, Any]) -> set[int]:
@@ -68,11 +78,9 @@ def _create(token: VerifiedToken) -> Identity:
         # Never take over an existing account that happens to have the name: that would be a sign-in as someone.
         if user_model.objects.filter(**{user_model.USERNAME_FIELD: username}).exists():
             raise IdentityUnavailable(f"The user name {username!r} is taken by another account.")
-        user = user_model.objects.create_user(**{user_model.USERNAME_FIELD: username})
-        user.set_unusable_password()
-        user.save()
+        user = user_model.objects.create_user(**{user_model.USERNAME_FIELD: username})  # no password: unusable
         identity = Identity.objects.create(
-            provider=token.provider, subject=token.subject, user=user, claims=safe_claims(token.claims)
+            provider=token.provider, subject=token.subject, user=user, claims=stored_claims(token.claims)
         )
     logger.info("new identity %s from %s", username, token.provider.issuer)
     return identity
@@ -99,7 +107,7 @@ def identity_login(*, token: VerifiedToken) -> AbstractBaseUser:
     user = identity.user
     if not user.is_active:
         raise IdentityUnavailable("This identity's portal user is disabled.")
-    claims = safe_claims(token.claims)
+    claims = stored_claims(token.claims)
     now = timezone.now()
     if claims != identity.claims or now - identity.last_used > LAST_USED_PRECISION:
         identity.claims, identity.last_used = claims, now

@@ -12,6 +12,7 @@ from signer import audit
 from signer.models import Identity, IdentityProvider, IssuedCredential
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET
+from tests.identity import forge
 from tests.identity.conftest import bearer
 from tests.identity.oidc import OidcProvider
 from tests.signer.conftest import Api
@@ -86,3 +87,11 @@ def test_it_refuses_tokens_of_a_disabled_provider(api: Api, oidc: OidcProvider, 
     response = api.get("/sign", headers=bearer(oidc.id_token("alice")))
     assert response.status_code == 401
     assert response.json()["codeDesc"] == "UnknownIssuer"
+
+
+def test_it_stores_the_safe_claims_about_the_person_not_those_of_the_token(
+    api: Api, oidc: OidcProvider, provider: IdentityProvider
+) -> None:
+    token = forge.sign(oidc, forge.claims(oidc, email="alice@example.com", nickname="a/lice", nonce="n-1", jti="j-1"))
+    assert api.get("/sign", headers=bearer(token)).status_code == 200
+    assert Identity.objects.get().claims == {"sub": "alice", "aud": "mobile-rs", "email": "alice@example.com"}
