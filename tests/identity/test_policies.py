@@ -3,11 +3,15 @@ and `${jwt:<claim>}` in policy templates, which only ever receives safe literals
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
 from localcloud.server import RunningServer
-from signer.models import AccessPolicy, CloudAccount, Identity, IdentityProvider
+from signer.identity.services import identity_login
+from signer.identity.tokens import VerifiedToken
+from signer.models import AccessPolicy, CloudAccount, Identity, IdentityProvider, identity_variables
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, make_policy
 from tests.identity import forge
@@ -95,3 +99,13 @@ def test_it_fills_jwt_claims_into_policies(
     client.put_object(Bucket=DEMO_BUCKET, Key="mail/alice@example.com/a.txt", Body=b"by email")
     with pytest.raises(CosServiceError):
         client.put_object(Bucket=DEMO_BUCKET, Key="mail/bob@example.com/a.txt", Body=b"not hers")
+
+
+def test_it_reads_the_claims_for_jwt_variables_without_a_query(
+    provider: IdentityProvider, django_assert_num_queries: Any
+) -> None:
+    token = VerifiedToken(provider=provider, subject="alice", claims={"sub": "alice", "email": "alice@example.com"})
+    for _ in range(2):  # created, then found
+        user = identity_login(token=token)
+        with django_assert_num_queries(0):
+            assert identity_variables(user) == {"jwt:sub": "alice", "jwt:email": "alice@example.com"}
