@@ -236,6 +236,11 @@ SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
 SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
 SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
 SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
+# ID tokens of registered identity providers (signer/identity/): how old a token may be, how long a JWKS is kept,
+# and how often an unknown `kid` may make us fetch the issuer's keys again.
+SIGNER_ID_TOKEN_MAX_AGE = env.int("SIGNER_ID_TOKEN_MAX_AGE", default=3600)
+SIGNER_OIDC_JWKS_TTL = env.int("SIGNER_OIDC_JWKS_TTL", default=3600)
+SIGNER_OIDC_REFETCH_INTERVAL = env.int("SIGNER_OIDC_REFETCH_INTERVAL", default=60)
 # Largest JSON body /sign, /sts and the auth endpoints accept.
 SIGNER_MAX_BODY = env.int("SIGNER_MAX_BODY", default=16 * 1024)
 # How the audit row of each delivery is written (signer/audit.py): "outbox" (a Redis list, written to the database

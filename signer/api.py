@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 
 from signer import services
 from signer.exception_handlers import ErrorSerializer, RequestTooLarge
+from signer.identity.authentication import BearerIdTokenAuthentication
 from signer.net import client_ip
 from signer.scopes import MAX_SCOPES, Scope
 from signer.serializers import AnswerSerializer
@@ -110,7 +111,7 @@ class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
 class CredentialsApi(SignerApiView):
     """/sign and /sts: the same credentials (GET: the policy by name; POST: also scopes), in two envelopes."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [BearerIdTokenAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"

@@ -74,8 +74,11 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
         return account
 
 
-def sample_variables(account: CloudAccount | None) -> dict[str, str]:
-    return {"username": "alice", "user_id": "1", "appid": account.appid if account else "1250000000"}
+def sample_variables(account: CloudAccount | None, document: Any = None) -> dict[str, str]:
+    """What a policy is checked with before it is saved: alice's values, and a sample for each ${jwt:claim} it uses."""
+    samples = {"username": "alice", "user_id": "1", "appid": account.appid if account else "1250000000"}
+    claims = cam.template_variables(document) if document is not None else set()
+    return samples | {name: "sample" for name in claims if name.startswith("jwt:")}
 
 
 class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -143,7 +146,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             return cleaned
         try:
             document = {"version": cam.VERSION, "statement": statements}
-            policy = apply(cam.parse_policy(cam.substitute(document, sample_variables(account))), limits)
+            policy = apply(cam.parse_policy(cam.substitute(document, sample_variables(account, document))), limits)
         except cam.PolicyError as exc:
             self.add_error("statements", str(exc))
             return cleaned

@@ -6,7 +6,7 @@ with it, and localcloud enforces it on every request made with temporary or sub-
 - `model`: Policy, Statement, Condition, PolicyError; writing a policy back as JSON.
 - `parse`: parse_policy (JSON text or a mapping), with errors that say where.
 - `evaluate`: RequestContext, Decision, evaluate, evaluate_all.
-- `templates`: substitute (${username}, ${user_id}, ${appid}).
+- `templates`: substitute (${username}, ${user_id}, ${appid}, ${jwt:<claim>}).
 
 Evaluation: a matching deny whose conditions hold wins, then a matching allow whose conditions hold; otherwise the
 request is implicitly denied. A condition whose key the request context lacks does not hold, so neither an allow nor
@@ -41,7 +41,7 @@ from qcloud.policy.model import (
     Statement,
 )
 from qcloud.policy.parse import ACTION_RE, RESOURCE_PREFIX, parse_policy
-from qcloud.policy.templates import VARIABLE_RE, VARIABLES, substitute
+from qcloud.policy.templates import VARIABLE_RE, VARIABLES, substitute, template_variables
 from qcloud.resources import resource_name
 
 __all__ = [
@@ -75,4 +75,5 @@ __all__ = [
     "parse_policy",
     "resource_name",
     "substitute",
+    "template_variables",
 ]

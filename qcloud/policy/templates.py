@@ -1,7 +1,8 @@
-"""Policy templates: ${username}, ${user_id} and ${appid} filled into a policy, safely."""
+"""Policy templates: ${username}, ${user_id}, ${appid} and ${jwt:<claim>} filled into a policy, safely."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -10,14 +11,16 @@ from qcloud.policy.model import PolicyError
 from qcloud.policy.parse import json_object
 
 VARIABLES = ("username", "user_id", "appid")
+# A claim of the caller's ID token (identities that signed in through an identity provider), as MinIO's ${jwt:sub}.
+JWT_VARIABLE = re.compile(r"jwt:[A-Za-z0-9._@+-]{1,64}", re.ASCII)
 VARIABLE_RE = re.compile(r"\$\{([^}]*)\}|\$\{")  # the bare "${" catches an unterminated variable
 
 
 def substitute(template: str | Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
     """Fill ${username}, ${user_id} and ${appid} into every string of a policy template (JSON text or mapping).
 
-    Values go in literally, into the decoded structure (never into JSON text), and may not contain '*', so a user
-    name can never widen a resource. An unknown ${name}, a missing or unsafe value is a PolicyError.
+    Values go in literally, into the decoded structure (never into JSON text), and may not contain '*' or '?', so a
+    user name or a claim can never widen a resource. An unknown ${name}, a missing or unsafe value is a PolicyError.
     """
     decoded = json_object(template, "policy template")
     for name in variables:
@@ -53,12 +56,18 @@ def _value_of(name: str, variables: Mapping[str, str]) -> str:
     value = variables[name]
     if not isinstance(value, str) or not value:
         raise PolicyError(f"value of ${{{name}}} must be a non-empty string")
-    if "*" in value:
-        raise PolicyError(f"value of ${{{name}}} must not contain '*', got {value!r}")
+    if "*" in value or "?" in value:
+        raise PolicyError(f"value of ${{{name}}} must not contain '*' or '?', got {value!r}")
     return value
 
 
+def template_variables(template: str | Mapping[str, Any]) -> set[str]:
+    """The ${names} a template uses (for filling it with sample values before it is saved)."""
+    text = template if isinstance(template, str) else json.dumps(template)
+    return {name for name in VARIABLE_RE.findall(text) if name}
+
+
 def _check_known(name: str) -> None:
-    if name not in VARIABLES:
-        known = ", ".join(f"${{{variable}}}" for variable in VARIABLES)
+    if name not in VARIABLES and not JWT_VARIABLE.fullmatch(name):
+        known = ", ".join([*(f"${{{variable}}}" for variable in VARIABLES), "${jwt:<claim>}"])
         raise PolicyError(f"unknown variable ${{{name}}} (known: {known})")

@@ -305,12 +305,12 @@ def test_it_leaves_templates_without_variables_unchanged() -> None:
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${user}/*")]},
             VARIABLES,
-            "unknown variable ${user} (known: ${username}, ${user_id}, ${appid})",
+            "unknown variable ${user} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${}/*")]},
             VARIABLES,
-            "unknown variable ${} (known: ${username}, ${user_id}, ${appid})",
+            "unknown variable ${} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${user_id}/*")]},
@@ -320,19 +320,23 @@ def test_it_leaves_templates_without_variables_unchanged() -> None:
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": "*"},
-            "value of ${username} must not contain '*', got '*'",
+            "value of ${username} must not contain '*' or '?', got '*'",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": "al*ce"},
-            "value of ${username} must not contain '*', got 'al*ce'",
+            "value of ${username} must not contain '*' or '?', got 'al*ce'",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": ""},
             "value of ${username} must be a non-empty string",
         ),
-        ({"statement": []}, {"uid": "7"}, "unknown variable ${uid} (known: ${username}, ${user_id}, ${appid})"),
+        (
+            {"statement": []},
+            {"uid": "7"},
+            "unknown variable ${uid} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
+        ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username/*")]},
             VARIABLES,

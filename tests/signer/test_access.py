@@ -58,14 +58,14 @@ def test_it_refuses_anonymous_callers_with_401(api: Api, path: str, transactiona
     response = api.get(path)
     body = assert_error(response, 401, "NotAuthenticated")
     assert body["message"] == "Authentication credentials were not provided."
-    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
     assert_error(api.post(path, json={}), 401, "NotAuthenticated")
 
 
 def test_it_refuses_a_bad_token_with_401(api: Api, transactional_db: None) -> None:
     response = api.get("/sign", token="0" * 64)
     assert_error(response, 401, "AuthenticationFailed")
-    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_it_refuses_a_user_without_a_policy_with_403(api: Api, transactional_db: None) -> None:
