@@ -1,8 +1,8 @@
 """Template helpers that show a page as its reader expects: region names in their language, times in their zone.
 
-    {% load localise %}
-    {{ region|region_label }}          广州
-    {% local_time obj.last_modified %} <time datetime="2026-12-01T07:36:00+00:00">2026-12-01 15:36 (Asia/Shanghai)</time>
+{% load localise %}
+{{ region|region_label }}          广州
+{% local_time obj.last_modified %} <time datetime="2026-12-01T07:36:00+00:00">2026-12-01 15:36 (Asia/Shanghai)…
 """
 
 from __future__ import annotations
