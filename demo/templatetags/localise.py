@@ -15,8 +15,10 @@ from django.utils.dateformat import format as format_date
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
 from demo.regions_i18n import local_region_name
+from demo.templatetags.demo_tags import human_size
 
 register = template.Library()
 
@@ -24,6 +26,14 @@ register = template.Library()
 @register.filter
 def region_label(code: str) -> str:
     return local_region_name(code)
+
+
+@register.filter
+def file_size(size: int | None) -> str:
+    """human_size with its one English word translated: "5 bytes" / "5 字节"; KiB, MiB ... read the same everywhere."""
+    if size is not None and 0 <= size < 1024:
+        return ngettext("%(count)d byte", "%(count)d bytes", size) % {"count": size}
+    return human_size(size)
 
 
 def as_datetime(value: object) -> datetime | None:
