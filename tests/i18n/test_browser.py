@@ -1,7 +1,7 @@
 """The portal in Chromium set to zh-CN / Asia/Shanghai and to ja-JP / Asia/Tokyo: the sign-in page, regions, a bucket,
 My access and the admin index carry none of the English words the templates use, an object's time appears in the
 browser's zone with the zone named, and the upload panel's script speaks the language too. Screenshots of both
-languages go to docs/screenshots/.
+languages go to artifacts/screenshots/i18n-*.png (`make screenshots` copies them to docs/screenshots/).
 
 Words that still come from Python (views' descriptions, forms, model names) are the second pass's: the checks of the
 pages that show them are expected to fail until then, and a second check proves that nothing else is left.
@@ -10,7 +10,6 @@ pages that show them are expected to fail until then, and a second check proves 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,6 @@ from tests.factories import PASSWORD, REGION, make_user
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Every English word or phrase a person reads on these pages when they are in English (templates, page scripts and
 # Django's admin); product names (COS, localcloud, APPID, API, SDK, Tencent Cloud) and data (names, keys, codes) aside.
@@ -251,9 +248,7 @@ class Visit:
     key: str
 
     def shot(self, artifacts_dir: Path, name: str) -> None:
-        path = screenshot(self.page, artifacts_dir, f"i18n-{self.locale.code}-{name}")
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / path.name)
+        screenshot(self.page, artifacts_dir, f"i18n-{self.locale.code}-{name}")
 
 
 @pytest.fixture
