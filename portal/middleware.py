@@ -11,9 +11,12 @@ from functools import lru_cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
+from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
+
+API_LANGUAGE = "en"
 
 
 class DatabaseUnavailableMiddleware:
@@ -70,3 +73,23 @@ class TimezoneMiddleware:
         else:
             timezone.activate(zone)
         return self.get_response(request)
+
+
+class ApiInEnglishMiddleware:
+    """The JSON API answers in English whatever Accept-Language says: DRF would otherwise translate its own messages
+    ("Authentication credentials were not provided.") but not the portal's, and clients decide on codeDesc anyway.
+    Pages keep the language LocaleMiddleware chose."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], view_args: object, view_kwargs: object
+    ) -> None:
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
+            translation.activate(API_LANGUAGE)
+            request.LANGUAGE_CODE = API_LANGUAGE

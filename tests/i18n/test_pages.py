@@ -115,3 +115,15 @@ def test_it_shows_the_admin_in_the_readers_language_and_states_its_zone(db: None
     assert "サイト管理" in body  # Django's own catalog
     assert "時刻は Asia/Tokyo で表示しています。" in body
     assert 'action="/i18n/setlang/"' in body
+
+
+@pytest.mark.parametrize("accept", ["zh-CN,zh;q=0.9", "ja-JP"])
+def test_it_keeps_the_apis_messages_in_english(db: None, client: Client, accept: str) -> None:
+    response = client.post("/sts", data="{}", content_type="application/json", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": 401,
+        "message": "Authentication credentials were not provided.",
+        "codeDesc": "NotAuthenticated",
+    }
+    assert response["Content-Language"] == "en"
