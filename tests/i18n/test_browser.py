@@ -24,7 +24,7 @@ from tests.factories import PASSWORD, REGION, make_user
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("compiled_catalogs")]
 
 # Every English word or phrase a person reads on these pages when they are in English (templates, page scripts and
 # Django's admin); product names (COS, localcloud, APPID, API, SDK, Tencent Cloud) and data (names, keys, codes) aside.

@@ -16,6 +16,8 @@ from demo.templatetags.localise import as_datetime, local_time
 from qcloud.regions import REGIONS
 from tests.factories import REGION, make_user
 
+pytestmark = pytest.mark.usefixtures("compiled_catalogs")
+
 
 def test_it_speaks_english_when_the_browser_names_no_language(client: Client) -> None:
     body = client.get("/accounts/login/").content.decode()
