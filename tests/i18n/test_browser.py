@@ -21,101 +21,11 @@ import pytest
 from demo import cos
 from tests.demo.live import ROOT, Portal, objects_url, portal_fixture, screenshot
 from tests.factories import PASSWORD, REGION, make_user
+from tests.i18n.words import english_words
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("compiled_catalogs")]
-
-# Every English word or phrase a person reads on these pages when they are in English (templates, page scripts and
-# Django's admin); product names (COS, localcloud, APPID, API, SDK, Tencent Cloud) and data (names, keys, codes) aside.
-ENGLISH = [
-    "Log in",
-    "Log out",
-    "Sign in",
-    "Username",
-    "Password",
-    "Regions",
-    "Region",
-    "My access",
-    "Admin",
-    "Skip to content",
-    "Local mode",
-    "Uploads go straight",
-    "Times are shown",
-    "Switch language",
-    "Language",
-    "Pick a region",
-    "bucket",
-    "buckets",
-    "Bucket",
-    "Buckets",
-    "Create",
-    "Upload",
-    "Download",
-    "Delete",
-    "Files",
-    "file",
-    "files",
-    "Name",
-    "Size",
-    "Modified",
-    "Preview",
-    "Actions",
-    "byte",
-    "bytes",
-    "Drop files",
-    "choose files",
-    "Several at once",
-    "Pause",
-    "Resume",
-    "Cancel",
-    "Uploaded",
-    "Next page",
-    "First page",
-    "Nothing here",
-    "folder",
-    "policy",
-    "Policies",
-    "Allows",
-    "Denies",
-    "you to",
-    "only with",
-    "Upload limits",
-    "Account",
-    "credentials",
-    "minutes",
-    "hours",
-    "Token",
-    "Tokens",
-    "Created",
-    "Expires",
-    "never",
-    "Copy",
-    "Revoke",
-    "Try it",
-    "Replace",
-    "What the SDK receives",
-    "Errors come",
-    "default",
-    "at most",
-    "Only",
-    "Site administration",
-    "Recent actions",
-    "My actions",
-    "Welcome",
-    "View site",
-    "Change password",
-    "Groups",
-    "Users",
-    "Add",
-    "Change",
-    "Authentication and Authorization",
-    "Django administration",
-    "Home",
-]
-WORDS = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(w) for w in sorted(ENGLISH, key=len, reverse=True)) + r")(?![\w-])"
-)
 
 # What the second pass marks for translation, as the pages show it: strings built in Python, not yet gettext'd.
 # Patterns (regular expressions), so that what is left around them is still checked.
@@ -220,10 +130,6 @@ def visible_text(page: Any, *, drop: list[str] = ()) -> str:  # type: ignore[ass
     for pattern in drop:
         text = re.sub(pattern, " ", text)
     return text
-
-
-def english_words(text: str) -> list[str]:
-    return sorted(set(WORDS.findall(text)))
 
 
 @pytest.fixture(params=LOCALES, ids=lambda locale: locale.code)

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -15,6 +19,7 @@ from demo.regions_i18n import REGION_NAMES, local_region_name
 from demo.templatetags.localise import as_datetime, local_time
 from qcloud.regions import REGIONS
 from tests.factories import REGION, make_user
+from tests.i18n.words import english_words
 
 pytestmark = pytest.mark.usefixtures("compiled_catalogs")
 
@@ -129,3 +134,42 @@ def test_it_keeps_the_apis_messages_in_english(db: None, client: Client, accept:
         "codeDesc": "NotAuthenticated",
     }
     assert response["Content-Language"] == "en"
+
+
+def page_text(html: str) -> str:
+    """What a person reads: the markup without code samples and the switcher's language names."""
+    html = re.sub(r"<(code|option|script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "ja"])
+@pytest.mark.parametrize(
+    ("template", "context"),
+    [
+        ("403.html", {}),
+        ("404.html", {}),
+        ("403_csrf.html", {}),
+        ("500.html", {}),
+        ("503.html", {}),
+        ("demo/delete.html", {"key": "users/alice/a.txt", "bucket": "demo-1250000000", "region": REGION, "back": "/"}),
+        ("demo/denied.html", {"denied": {"action": "name/cos:GetObject", "resource": "qcs::cos:..."}}),
+        ("demo/unavailable.html", {"code": "StsUnavailable", "error": {}}),
+        ("demo/unavailable.html", {"code": "NoPolicy", "error": {}}),
+    ],
+)
+def test_it_translates_the_problem_pages(rf: Any, language: str, template: str, context: dict[str, object]) -> None:
+    request = rf.get("/somewhere/")
+    request.user = AnonymousUser()
+    with translation.override(language):
+        html = render_to_string(template, context, request=request)
+    assert f'lang="{language}"' in html
+    assert english_words(page_text(html)) == []
+
+
+def test_it_finds_the_english_words_on_a_page_in_english(rf: Any) -> None:
+    """The check above is not vacuous: the same page in English is full of the listed words."""
+    request = rf.get("/somewhere/")
+    request.user = AnonymousUser()
+    with translation.override("en"):
+        html = render_to_string("404.html", {}, request=request)
+    assert {"Not found", "Back to", "Times are shown", "Language"} <= set(english_words(page_text(html)))
