@@ -242,3 +242,16 @@ def test_it_runs_the_upload_panel_in_the_browsers_language(visit: Visit, tmp_pat
     item.wait_for(timeout=15000)
     state = item.locator(".upload-state").inner_text()
     assert state == {"zh-hans": "已上传", "ja": "アップロード完了"}[visit.locale.code]
+
+
+def test_it_switches_language_from_the_footer_and_remembers_it(visit: Visit) -> None:
+    other = {"zh-hans": ("ja", "リージョン"), "ja": ("zh-hans", "地域")}[visit.locale.code]
+    open_page(visit, "regions")
+    visit.page.locator("#language-select").select_option(other[0])  # locale.js submits the form on change
+    visit.page.wait_for_function(f"document.documentElement.lang === '{other[0]}'")
+    assert visit.page.url == f"{visit.portal.url}/"
+    assert other[1] in visit.page.locator("h1").inner_text()
+    cookies = {c["name"]: c["value"] for c in visit.page.context.cookies()}
+    assert cookies["django_language"] == other[0]
+    visit.page.goto(f"{visit.portal.url}/access/")  # the browser still asks for its own language: the cookie wins
+    assert visit.page.locator("html").get_attribute("lang") == other[0]
