@@ -121,6 +121,10 @@ MIDDLEWARE = [
     "portal.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the django_language cookie (the switcher), else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ApiInEnglishMiddleware",
+    "portal.middleware.TimezoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,7 +195,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "demo:regions"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# A request that names no language gets English; the admin ships its own catalogs for all three.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("zh-hans", "简体中文"), ("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Stored and compared in UTC; pages show the viewer's zone (the tz cookie, portal.middleware.TimezoneMiddleware).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
