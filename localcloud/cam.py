@@ -98,8 +98,6 @@ def create_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, An
     duration = _int(params, "SessionDuration", required=False) or DEFAULT_SESSION_DURATION
     if not 0 < duration <= DEFAULT_SESSION_DURATION:
         raise ApiError("InvalidParameter", f"SessionDuration must be from 1 to {DEFAULT_SESSION_DURATION} seconds.")
-    if app.config.roles.get(name) is not None:
-        raise ApiError("InvalidParameter.RoleNameInUse", f"The role `{name}` exists (defined by localcloud's roles).")
     try:
         role = _accounts(app).create_role(
             name=name,

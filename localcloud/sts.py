@@ -115,7 +115,8 @@ def _session_policy(raw: str) -> dict[str, Any]:
 
 def _role(app: LocalCloud, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(permission policy, trust policy) of a role made through CAM, else of one from the roles file or --role
-    flags, which the account's principals trust."""
+    flags, which the account's principals trust. A CAM role shadows a roles-file role of the same name (an older
+    bootstrap_demo wrote its roles to the roles file)."""
     role = app.credentials.accounts.role(name=name)
     if role is not None:
         return app.credentials.accounts.effective_policy("role", role.role_id), role.trust
