@@ -122,6 +122,13 @@ class Accounts:
     def _all(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return list(self._connect().execute(sql, args).fetchall())
 
+    def _returning(self, sql: str, *args: Any) -> tuple[Any, ...]:
+        try:
+            row: tuple[Any, ...] = self._connect().execute(sql, args).fetchone()
+        except sqlite3.IntegrityError:
+            raise NameInUse from None
+        return row
+
     def _insert(self, sql: str, *args: Any) -> None:
         try:
             self._connect().execute(sql, args)
@@ -170,18 +177,18 @@ class Accounts:
 
     def create_policy(self, *, name: str, document: dict[str, Any], description: str) -> Policy:
         now = self._clock()
-        row = self._one("SELECT MAX(policy_id) FROM cam_policies")
-        policy_id = max(FIRST_POLICY_ID, (row[0] or 0) + 1) if row else FIRST_POLICY_ID
-        self._insert(
-            "INSERT INTO cam_policies VALUES (?, ?, ?, ?, ?, ?)",
-            policy_id,
+        # The next id in the same statement as the insert, so two threads never pick the same one.
+        row = self._returning(
+            "INSERT INTO cam_policies SELECT COALESCE(MAX(policy_id) + 1, ?), ?, ?, ?, ?, ? FROM cam_policies "
+            "RETURNING policy_id",
+            FIRST_POLICY_ID,
             name,
             json.dumps(document),
             description,
             now,
             now,
         )
-        return Policy(policy_id, name, document, description, now, now)
+        return Policy(int(row[0]), name, document, description, now, now)
 
     def policy(self, *, policy_id: int | None = None, name: str | None = None) -> Policy | None:
         column, value = ("name", name) if name is not None else ("policy_id", policy_id)

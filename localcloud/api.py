@@ -110,6 +110,8 @@ def is_api_request(environ: Mapping[str, Any]) -> bool:
         return False
     if environ.get("HTTP_X_TC_ACTION"):
         return True
+    if ".cos." in str(environ.get("HTTP_HOST", "")):  # a bucket's virtual host: COS (POST Object and the like)
+        return False
     if environ.get("REQUEST_METHOD") == "POST":
         content_type = str(environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
         return content_type == "application/x-www-form-urlencoded" and not environ.get("HTTP_AUTHORIZATION")

@@ -76,6 +76,8 @@ class Config:
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(values["data_dir"])
         values["port"] = int(values["port"])
+        if int(values["sts_rate"]) < 1:
+            raise ConfigError(f"LOCALCLOUD_STS_RATE must be at least 1, not {values['sts_rate']}")
         return cls(**values)
 
     def role_arn(self, name: str) -> str:
