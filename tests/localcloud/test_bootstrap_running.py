@@ -12,6 +12,21 @@ from localcloud.credentials import CredentialStore
 from tests.localcloud.test_cli import Process, clean_env, free_port, processes  # noqa: F401 - the fixture
 from tests.signer.test_commands import JOURNEY, bootstrap, bootstrap_env, manage
 
+SIGN = """
+import json
+from django.contrib.auth import get_user_model
+from django.test import Client
+from demo import cos
+from signer import services
+token, _ = services.token_create(user=get_user_model().objects.get(username="alice"))
+answer = Client().get("/sign", HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
+body = json.loads(answer.content)
+creds = body["data"]["credentials"]
+keys = cos.Keys(creds["tmpSecretId"], creds["tmpSecretKey"], creds["sessionToken"])
+cos.put_object(keys, region="ap-guangzhou", bucket="demo-1250000000", key="users/alice/signed.txt", body=b"signed")
+print("sign:", answer.status_code, body["code"], "uploaded")
+"""
+
 
 def test_it_provisions_a_running_localcloud_through_cam(tmp_path: Path, processes: list[Process]) -> None:  # noqa: F811
     port = free_port()
@@ -34,6 +49,9 @@ def test_it_provisions_a_running_localcloud_through_cam(tmp_path: Path, processe
         "alice:", "uploaded", "users/bob/hello.txt:", "AccessDenied", "top-level.txt:", "AccessDenied",
         "alice-bucket:", "AccessDenied", "admin:", "created",
     ]  # fmt: skip
+    signed = manage(bootstrap_env(tmp_path, url), "shell", "-v", "0", "-c", SIGN)
+    assert signed.returncode == 0, signed.stderr
+    assert signed.stdout.split() == ["sign:", "200", "0", "uploaded"]
     counts = requests.get(f"{url}/_localcloud/stats", timeout=10).json()["counts"]
     assert counts["cam:CreateRole"] == 2  # cos-demo and cos-demo-admin, once
     assert counts["cam:CreateAccessKey"] == 1  # the second run kept the portal's key
