@@ -227,3 +227,14 @@ def test_it_caps_durations_when_configured(tmp_path: Path) -> None:
         assert answer.ExpiredTime - running.app.clock <= 30
     finally:
         running.stop()
+
+
+def test_it_forgets_deleted_roles_at_once(server: RunningServer) -> None:
+    call = client(server)
+    role_id = call("CreateRole", RoleName="gone", PolicyDocument=account_trust()).RoleId
+    assert assume(server, "gone").Credentials.TmpSecretId
+
+    call("DeleteRole", RoleId=role_id)
+
+    assert code(lambda: call("GetRole", RoleName="gone")) == "InvalidParameter.RoleNotExist"
+    assert code(lambda: assume(server, "gone")) == "ResourceNotFound.RoleNotFound"
