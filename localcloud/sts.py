@@ -113,15 +113,15 @@ def _session_policy(raw: str) -> dict[str, Any]:
     return document
 
 
-def _role(app: LocalCloud, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(permission policy, trust policy) of a role made through CAM, else of one from the roles file or --role
-    flags, which the account's principals trust. A CAM role shadows a roles-file role of the same name (an older
-    bootstrap_demo wrote its roles to the roles file)."""
+def _role(app: LocalCloud, name: str) -> tuple[dict[str, Any], dict[str, Any], int] | None:
+    """(permission policy, trust policy, longest session) of a role made through CAM, else of one from the roles
+    file or --role flags, which the account's principals trust. A CAM role shadows a roles-file role of the same
+    name (an older bootstrap_demo wrote its roles to the roles file)."""
     role = app.credentials.accounts.role(name=name)
     if role is not None:
-        return app.credentials.accounts.effective_policy("role", role.role_id), role.trust
+        return app.credentials.accounts.effective_policy("role", role.role_id), role.trust, role.session_duration
     policy = app.config.roles.get(name)
-    return None if policy is None else (policy, trust.account_trust(app.config.uin))
+    return None if policy is None else (policy, trust.account_trust(app.config.uin), ROLE_MAX_DURATION)
 
 
 def _expiration(expires_at: int) -> str:
@@ -187,13 +187,14 @@ def assume_role(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> d
         raise StsError(
             "ResourceNotFound.RoleNotFound", f"The role `{role_arn}` does not exist in account {app.config.uin}."
         )
-    role_policy, trust_policy = found
+    role_policy, trust_policy, longest = found
     if not _SESSION_NAME.fullmatch(session_name):
         raise StsError(
             "InvalidParameter.ParamError",
             "RoleSessionName must be 2 to 128 characters of letters, digits and +=,.@_-.",
         )
-    duration = _duration(params, default=ROLE_DEFAULT_DURATION, maximum=ROLE_MAX_DURATION)
+    # The role's SessionDuration (CreateRole, at most 43200 s) bounds its sessions.
+    duration = _duration(params, default=min(ROLE_DEFAULT_DURATION, longest), maximum=longest)
     raw_policy = params.get("Policy")
     session = _session_policy(_required_string(params, "Policy")) if raw_policy not in (None, "") else None
     if not caller.may("name/sts:AssumeRole", role_arn):

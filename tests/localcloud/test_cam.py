@@ -238,3 +238,16 @@ def test_it_forgets_deleted_roles_at_once(server: RunningServer) -> None:
 
     assert code(lambda: call("GetRole", RoleName="gone")) == "InvalidParameter.RoleNotExist"
     assert code(lambda: assume(server, "gone")) == "ResourceNotFound.RoleNotFound"
+
+
+def test_it_bounds_sessions_by_the_role_session_duration(server: RunningServer) -> None:
+    client(server)("CreateRole", RoleName="brief", PolicyDocument=account_trust(), SessionDuration=3600)
+    request = sts_models.AssumeRoleRequest()
+    request.RoleArn = f"qcs::cam::uin/{DEFAULT_UIN}:roleName/brief"
+    request.RoleSessionName = "alice"
+    request.DurationSeconds = 3601
+
+    assert code(lambda: sts(server).AssumeRole(request)) == "InvalidParameter.OverTimeError"
+    request.DurationSeconds = None
+    answer = sts(server).AssumeRole(request)
+    assert answer.ExpiredTime - int(server.app.clock) <= 3600
