@@ -69,8 +69,13 @@ bench: install wrk
 soak: install
 	$(BIN)/python -m bench.soak
 
-# Copy the screenshots the browser tests saved (artifacts/, git-ignored) to docs/screenshots for the README.
-screenshots:
+# Refresh the README's pictures: the browser tests that take screenshots save them under artifacts/ (git-ignored),
+# then they are copied to docs/screenshots/, which is committed. Commit the PNGs that changed.
+SCREENSHOT_TESTS := tests/browser/test_demo_journey.py tests/browser/test_demo_limits.py \
+	tests/browser/test_demo_paging.py tests/browser/test_demo_upload.py
+screenshots: install chromium
+	rm -rf artifacts/screenshots
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -q $(SCREENSHOT_TESTS)
 	mkdir -p docs/screenshots
 	cp artifacts/screenshots/*.png docs/screenshots/
 

@@ -1,8 +1,8 @@
 """localcloud moving a 1 GiB object, beside the raw loopback + disk baseline measured in the same run.
 
-Targets (issue 5 #4, issue 2 #6): single-stream PUT and GET reach >= 50 % of the baseline's throughput; a multipart
-upload with 3 parts in flight is at least as fast as the single-stream PUT; localcloud's RSS grows by < 64 MiB during
-each. The body is generated chunk by chunk and read back into one reused buffer: the client never holds it whole.
+Targets: single-stream PUT and GET reach >= 50 % of the baseline's throughput; a multipart upload with 3 parts in
+flight is at least as fast as the single-stream PUT; localcloud's RSS grows by < 64 MiB during each. The body is
+generated chunk by chunk and read back into one reused buffer: the client never holds it whole.
 
 Beside the raw baseline, the same copy MD5-ing the bytes as they pass (bench/baseline.py): a PUT must answer with the
 body's MD5, so that is the floor the protocol sets for any Python server here; the table gives localcloud's PUT

@@ -3,6 +3,8 @@
     python -m bench.fixtures setup --users 100 --bucket B [--bucket B2] --password PW   -> JSON users + tokens
     python -m bench.fixtures count                                    -> JSON audit row counts (outbox drained first)
 
+`seed` fills localcloud's storage with many small objects before it starts (benchmarks and listing tests).
+
 `setup` creates the localcloud root account, one "read-write own prefix" policy on the buckets (so every user's
 rendered policy, and so their cached credentials, differ), users bench000... with knox tokens; the first user also gets
 the password (for the demo page).
@@ -11,11 +13,17 @@ the password (for the demo page).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import django
+
+if TYPE_CHECKING:
+    from localcloud.cos.storage import Storage
 
 
 def setup(users: int, buckets: list[str], region: str, password: str) -> dict[str, object]:
@@ -68,6 +76,25 @@ def count() -> dict[str, int]:
         "issued": IssuedCredential.objects.count(),
         "from_cache": IssuedCredential.objects.filter(served_from_cache=True).count(),
     }
+
+
+def seed(storage: Storage, bucket: str, objects: Iterable[tuple[str, bytes]], content_type: str = "text/plain") -> int:
+    """Many small objects at once into an existing bucket: bodies written, one os.sync(), one transaction.
+
+    Keys are checked like uploads; existing keys are replaced. Returns how many objects were stored.
+    """
+    from localcloud.cos.storage import check_key
+
+    now = storage.clock()
+    headers = json.dumps({"Content-Type": content_type})
+    rows = []
+    for key, body in objects:
+        check_key(key)
+        etag = f'"{hashlib.md5(body).hexdigest()}"'  # noqa: S324 - the protocol's ETag
+        rows.append((bucket, key, storage.bodies.write(body), len(body), etag, headers, now))
+    os.sync()
+    storage.put_rows(bucket, rows)
+    return len(rows)
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
-"""GetBucket through HTTP on large buckets, beside the same listing on small ones (issue 5 #5, issue 2 #6).
+"""GetBucket through HTTP on large buckets, beside the same listing on small ones: a big bucket must not list slower.
 
 Targets: the first 1,000-key page of a 100,000-object bucket within 2x of the same page of a 1,000-object bucket; a
 delimiter listing of a bucket with 100,000 keys under 1,000 folders (1,000 CommonPrefixes) within 2x of a plain page.
 
-The buckets are filled through localcloud's storage layer before the server starts (Storage.seed: real bodies, one
-transaction per bucket): only the listing is measured, over HTTP, signed with the root keys, on one keep-alive
+The buckets are filled through localcloud's storage layer before the server starts (bench.fixtures.seed: real bodies,
+one transaction per bucket): only the listing is measured, over HTTP, signed with the root keys, on one keep-alive
 connection, the variants interleaved.
 
     python -m bench.listing [--objects 100000] [--folders 1000] [--repeat 15]
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.cosclient import APPID, REGION, CosClient
+from bench.fixtures import seed
 from bench.harness import Table, localcloud, report, scratch_dir, verdict
 from localcloud.cos.storage import Storage
 
@@ -29,7 +30,7 @@ PAGE = 1000
 
 
 def populate(data_dir: Path, objects: int, folders: int) -> None:
-    """The three buckets, filled with Storage.seed (real small bodies, one transaction per bucket)."""
+    """The three buckets, filled with bench.fixtures.seed (real small bodies, one transaction per bucket)."""
     storage = Storage(data_dir / "cos", time.time)
     width = len(str(objects))
     per_folder = max(1, objects // folders)
@@ -40,7 +41,7 @@ def populate(data_dir: Path, objects: int, folders: int) -> None:
     }
     for bucket, keys in layouts.items():
         storage.create_bucket(bucket, REGION)
-        storage.seed(bucket, ((key, key.encode()) for key in keys))
+        seed(storage, bucket, ((key, key.encode()) for key in keys))
 
 
 def _count(body: bytes, tag: str) -> int:

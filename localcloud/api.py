@@ -20,19 +20,17 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from localcloud import signature_v1
+from localcloud.config import Config
+from localcloud.credentials import CredentialStore, Principal
 from localcloud.numbers import ascii_int
 from localcloud.ratelimit import RateLimiter
+from localcloud.stats import Stats
 from qcloud import policy as cam
 from qcloud import tc3
-
-if TYPE_CHECKING:
-    from localcloud.app import LocalCloud
-    from localcloud.config import Config
-    from localcloud.credentials import Principal
 
 log = logging.getLogger("localcloud.api")
 
@@ -40,6 +38,29 @@ MAX_SKEW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
 
 SIGNATURE_FAILURE = "The provided credentials could not be validated. Please check your signature is correct."
+
+
+class State:
+    """What the API remembers between requests: used nonces, the STS rate limit."""
+
+    def __init__(self, config: Config) -> None:
+        self.nonces = signature_v1.NonceLog(2 * MAX_SKEW_SECONDS)
+        self.sts_limit = RateLimiter(config.sts_rate, clock=config.clock)
+
+
+class Emulator(Protocol):
+    """What the API services use of the emulator (localcloud.app.LocalCloud is one), so they never import the app."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def credentials(self) -> CredentialStore: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def clock(self) -> float: ...
+    @property
+    def api(self) -> State: ...
 
 
 class ApiError(Exception):
@@ -79,7 +100,7 @@ class Caller:
 
 
 Params = Mapping[str, Any]
-Handler = Callable[["LocalCloud", Caller, Params], dict[str, Any]]
+Handler = Callable[["Emulator", Caller, Params], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -88,7 +109,7 @@ class Service:
     version: str
     actions: Mapping[str, Handler]
     # Called before an action runs (STS: the per-account rate limit); raises ApiError to refuse.
-    admit: Callable[[LocalCloud, Caller, str], None] = field(default=lambda app, caller, action: None)
+    admit: Callable[[Emulator, Caller, str], None] = field(default=lambda app, caller, action: None)
 
 
 @dataclass(frozen=True)
@@ -120,7 +141,7 @@ def is_api_request(environ: Mapping[str, Any]) -> bool:
 
 
 def handle(
-    app: LocalCloud, environ: dict[str, Any], start_response: Any, services: Mapping[str, Service]
+    app: Emulator, environ: dict[str, Any], start_response: Any, services: Mapping[str, Service]
 ) -> Iterable[bytes]:
     request_id = str(uuid.uuid4())
     action = environ.get("HTTP_X_TC_ACTION", "")
@@ -165,7 +186,7 @@ def _service_named(environ: Mapping[str, Any]) -> str:
     return "cam" if "/cam/tc3_request" in header else "sts"
 
 
-def _run(app: LocalCloud, service: Service, call: Call) -> dict[str, Any]:
+def _run(app: Emulator, service: Service, call: Call) -> dict[str, Any]:
     handler = service.actions.get(call.action)
     if handler is not None and call.signed_v1:  # counted once its form was read; the header's action already was
         app.stats.add(f"{service.name}:{call.action}")
@@ -181,14 +202,6 @@ def _run(app: LocalCloud, service: Service, call: Call) -> dict[str, Any]:
         raise ApiError("InvalidAction", f"The action `{call.action}` is not supported by localcloud's {service.name}.")
     service.admit(app, call.caller, call.action)
     return handler(app, call.caller, call.params)
-
-
-class State:
-    """What the API remembers between requests: used nonces, the STS rate limit."""
-
-    def __init__(self, config: Config) -> None:
-        self.nonces = signature_v1.NonceLog(2 * MAX_SKEW_SECONDS)
-        self.sts_limit = RateLimiter(config.sts_rate, clock=config.clock)
 
 
 # --- reading and authenticating the request ---------------------------------------------------------------------
@@ -218,7 +231,7 @@ def _read_request(environ: Mapping[str, Any]) -> Request:
     )
 
 
-def _read_call(app: LocalCloud, request: Request) -> Call:
+def _read_call(app: Emulator, request: Request) -> Call:
     if not request.headers.get("x-tc-action") and "authorization" not in request.headers:
         return _read_v1_call(app, request)
     caller, service = _authenticate_tc3(app, request)
@@ -232,7 +245,7 @@ def _read_call(app: LocalCloud, request: Request) -> Call:
     )
 
 
-def _read_v1_call(app: LocalCloud, request: Request) -> Call:
+def _read_v1_call(app: Emulator, request: Request) -> Call:
     params = dict(parse_qsl(request.query if request.method == "GET" else _form_text(request), keep_blank_values=True))
     try:
         signed = signature_v1.parse(params)
@@ -270,7 +283,7 @@ def _form_text(request: Request) -> str:
     return request.body.decode("utf-8", "replace")
 
 
-def _check_timestamp(app: LocalCloud, timestamp: int, name: str) -> None:
+def _check_timestamp(app: Emulator, timestamp: int, name: str) -> None:
     now = app.clock
     if abs(now - timestamp) > MAX_SKEW_SECONDS:
         raise ApiError(
@@ -280,14 +293,14 @@ def _check_timestamp(app: LocalCloud, timestamp: int, name: str) -> None:
         )
 
 
-def _known_principal(app: LocalCloud, secret_id: str) -> Principal:
+def _known_principal(app: Emulator, secret_id: str) -> Principal:
     principal = app.credentials.lookup(secret_id)
     if principal is None:
         raise ApiError("AuthFailure.SecretIdNotFound", f"The SecretId `{secret_id}` does not exist.")
     return principal
 
 
-def _caller(app: LocalCloud, request: Request, principal: Principal, token: str) -> Caller:
+def _caller(app: Emulator, request: Request, principal: Principal, token: str) -> Caller:
     if principal.is_temporary:
         if not secrets.compare_digest(token.encode(), (principal.token or "").encode()):
             raise ApiError("AuthFailure.TokenFailure", "The token is missing or does not match the SecretId.")
@@ -297,7 +310,7 @@ def _caller(app: LocalCloud, request: Request, principal: Principal, token: str)
     return Caller(principal, policies, cam.RequestContext(ip=request.remote_addr))
 
 
-def _authenticate_tc3(app: LocalCloud, request: Request) -> tuple[Caller, str]:
+def _authenticate_tc3(app: Emulator, request: Request) -> tuple[Caller, str]:
     header = request.headers.get("authorization", "")
     if not header:
         raise ApiError("AuthFailure.InvalidAuthorization", "The request has no Authorization header.")

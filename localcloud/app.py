@@ -8,33 +8,19 @@ XML API.
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from localcloud import api, cam, cos, sts
+from localcloud import api, cam, sts
 from localcloud.config import Config
+from localcloud.cos.context import Context
+from localcloud.cos.service import CosService
+from localcloud.cos.storage import Storage
 from localcloud.credentials import CredentialStore
+from localcloud.stats import Stats
 
 StartResponse = Any
 WSGIEnviron = dict[str, Any]
-
-
-class Stats:
-    """Thread-safe counters: STS calls per action, COS requests per operation, bytes received."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def add(self, name: str, amount: int = 1) -> None:
-        with self._lock:
-            self._counts[name] += amount
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
 
 
 class LocalCloud:
@@ -44,7 +30,8 @@ class LocalCloud:
         self.credentials = CredentialStore(config)
         self.stats = Stats()
         self.api = api.State(config)
-        self.cos = cos.CosService(self)
+        storage = Storage(config.data_dir / "cos", config.clock)
+        self.cos = CosService(Context(config, self.credentials, self.stats, config.clock, storage))
 
     @property
     def clock(self) -> float:

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud import trust
 from localcloud.accounts import NameInUse, Policy, Role, User
-from localcloud.api import ApiError, Caller, Handler, Params, Service, check_known, required_string
+from localcloud.api import ApiError, Caller, Emulator, Handler, Params, Service, check_known, required_string
 from localcloud.config import ROLE_NAME
 from qcloud import policy as cam
 
 if TYPE_CHECKING:
     from localcloud.accounts import Accounts
-    from localcloud.app import LocalCloud
 
 VERSION = "2019-01-16"
 SERVICE = "cam"
@@ -37,7 +36,7 @@ def _time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _accounts(app: LocalCloud) -> Accounts:
+def _accounts(app: Emulator) -> Accounts:
     return app.credentials.accounts
 
 
@@ -79,7 +78,7 @@ def _document(raw: str, *, trust_policy: bool) -> dict[str, Any]:
 # --- roles ----------------------------------------------------------------------------------------------------------
 
 
-def _find_role(app: LocalCloud, params: Params, id_name: str = "RoleId", name_name: str = "RoleName") -> Role:
+def _find_role(app: Emulator, params: Params, id_name: str = "RoleId", name_name: str = "RoleName") -> Role:
     role_id, name = params.get(id_name), params.get(name_name)
     if not role_id and not name:
         raise ApiError("MissingParameter", f"The request needs `{id_name}` or `{name_name}`.")
@@ -89,7 +88,7 @@ def _find_role(app: LocalCloud, params: Params, id_name: str = "RoleId", name_na
     return role
 
 
-def create_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def create_role(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"RoleName", "PolicyDocument", "Description", "ConsoleLogin", "SessionDuration", "Tags"})
     name = required_string(params, "RoleName")
     if not ROLE_NAME.fullmatch(name):
@@ -111,7 +110,7 @@ def create_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, An
     return {"RoleId": role.role_id}
 
 
-def get_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def get_role(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"RoleId", "RoleName"})
     role = _find_role(app, params)
     return {
@@ -131,14 +130,14 @@ def get_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
     }
 
 
-def update_assume_role_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def update_assume_role_policy(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"PolicyDocument", "RoleId", "RoleName"})
     role = _find_role(app, params)
     _accounts(app).set_trust(role, _document(required_string(params, "PolicyDocument"), trust_policy=True))
     return {}
 
 
-def delete_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def delete_role(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"RoleId", "RoleName"})
     _accounts(app).delete_role(_find_role(app, params))
     return {}
@@ -147,7 +146,7 @@ def delete_role(app: LocalCloud, caller: Caller, params: Params) -> dict[str, An
 # --- policies -------------------------------------------------------------------------------------------------------
 
 
-def _find_policy(app: LocalCloud, params: Params) -> Policy:
+def _find_policy(app: Emulator, params: Params) -> Policy:
     policy_id, name = _int(params, "PolicyId", required=False), params.get("PolicyName")
     if policy_id is None and not name:
         raise ApiError("MissingParameter", "The request needs `PolicyId` or `PolicyName`.")
@@ -157,7 +156,7 @@ def _find_policy(app: LocalCloud, params: Params) -> Policy:
     return found
 
 
-def create_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def create_policy(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"PolicyName", "PolicyDocument", "Description", "Tags"})
     name = required_string(params, "PolicyName")
     if not _POLICY_NAME.fullmatch(name):
@@ -172,7 +171,7 @@ def create_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, 
     return {"PolicyId": policy.policy_id}
 
 
-def update_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def update_policy(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"PolicyId", "PolicyName", "Description", "PolicyDocument", "Alias"})
     policy = _find_policy(app, params)
     raw = params.get("PolicyDocument")
@@ -192,7 +191,7 @@ def _page(params: Params, items: list[Any]) -> tuple[int, list[Any]]:
     return len(items), items[(page - 1) * per_page : page * per_page]
 
 
-def list_policies(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def list_policies(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"Rp", "Page", "Scope", "Keyword"})
     # localcloud has no preset (QCS) policies: every policy is custom ("Local"), Type 1 and CreateMode 1.
     policies = [] if params.get("Scope") == "QCS" else _accounts(app).policies(str(params.get("Keyword") or ""))
@@ -212,7 +211,7 @@ def list_policies(app: LocalCloud, caller: Caller, params: Params) -> dict[str, 
     return {"TotalNum": total, "List": listed, "ServiceTypeList": []}
 
 
-def _attached(app: LocalCloud, params: Params, kind: str, target: str) -> dict[str, Any]:
+def _attached(app: Emulator, params: Params, kind: str, target: str) -> dict[str, Any]:
     total, shown = _page(params, _accounts(app).attached(kind, target))
     listed = [
         {
@@ -228,7 +227,7 @@ def _attached(app: LocalCloud, params: Params, kind: str, target: str) -> dict[s
     return {"List": listed, "TotalNum": total}
 
 
-def attach_role_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def attach_role_policy(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"PolicyId", "AttachRoleId", "AttachRoleName", "PolicyName"})
     policy = _find_policy(app, params)
     role = _find_role(app, params, "AttachRoleId", "AttachRoleName")
@@ -236,7 +235,7 @@ def attach_role_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[
     return {}
 
 
-def list_attached_role_policies(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def list_attached_role_policies(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"Page", "Rp", "RoleId", "RoleName", "PolicyType", "Keyword"})
     return _attached(app, params, "role", _find_role(app, params).role_id)
 
@@ -244,7 +243,7 @@ def list_attached_role_policies(app: LocalCloud, caller: Caller, params: Params)
 # --- sub-users and access keys --------------------------------------------------------------------------------------
 
 
-def _user_by_uin(app: LocalCloud, params: Params, name: str) -> User:
+def _user_by_uin(app: Emulator, params: Params, name: str) -> User:
     uin = _int(params, name)
     user = _accounts(app).user(uin=uin)
     if user is None:
@@ -252,7 +251,7 @@ def _user_by_uin(app: LocalCloud, params: Params, name: str) -> User:
     return user
 
 
-def add_user(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def add_user(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     known = {"Name", "Remark", "ConsoleLogin", "UseApi", "Password", "NeedResetPassword", "PhoneNum", "CountryCode"}
     check_known(params, known | {"Email"})
     name = required_string(params, "Name")
@@ -273,7 +272,7 @@ def add_user(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
     return answer
 
 
-def get_user(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def get_user(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"Name"})
     name = required_string(params, "Name")
     user = _accounts(app).user(name=name)
@@ -288,7 +287,7 @@ def get_user(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
     }
 
 
-def create_access_key(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def create_access_key(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"TargetUin", "Description"})
     user = _user_by_uin(app, params, "TargetUin")
     if len(_accounts(app).access_keys(user)) >= MAX_ACCESS_KEYS:
@@ -305,7 +304,7 @@ def create_access_key(app: LocalCloud, caller: Caller, params: Params) -> dict[s
     }
 
 
-def list_access_keys(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def list_access_keys(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"TargetUin"})
     keys = _accounts(app).access_keys(_user_by_uin(app, params, "TargetUin"))
     listed = [
@@ -320,7 +319,7 @@ def list_access_keys(app: LocalCloud, caller: Caller, params: Params) -> dict[st
     return {"AccessKeys": listed}
 
 
-def attach_user_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def attach_user_policy(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"PolicyId", "AttachUin"})
     if params.get("PolicyId") in (None, ""):
         raise ApiError("MissingParameter", "The request is missing a required parameter `PolicyId`.")
@@ -330,18 +329,18 @@ def attach_user_policy(app: LocalCloud, caller: Caller, params: Params) -> dict[
     return {}
 
 
-def list_attached_user_policies(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def list_attached_user_policies(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, {"TargetUin", "Page", "Rp", "AttachType", "StrategyType", "Keyword"})
     return _attached(app, params, "user", str(_user_by_uin(app, params, "TargetUin").uin))
 
 
-def get_user_app_id(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+def get_user_app_id(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
     check_known(params, set())
     return {"Uin": app.config.uin, "OwnerUin": app.config.uin, "AppId": int(app.config.appid)}
 
 
 def _root_only(handler: Handler) -> Handler:
-    def run(app: LocalCloud, caller: Caller, params: Params) -> dict[str, Any]:
+    def run(app: Emulator, caller: Caller, params: Params) -> dict[str, Any]:
         if not caller.is_root:
             raise ApiError(
                 "AuthFailure.UnauthorizedOperation",
@@ -352,7 +351,7 @@ def _root_only(handler: Handler) -> Handler:
     return run
 
 
-_ACTIONS: dict[str, Callable[[LocalCloud, Caller, Params], dict[str, Any]]] = {
+_ACTIONS: dict[str, Callable[[Emulator, Caller, Params], dict[str, Any]]] = {
     "CreateRole": create_role,
     "GetRole": get_role,
     "UpdateAssumeRolePolicy": update_assume_role_policy,

@@ -24,20 +24,17 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from localcloud import trust
-from localcloud.api import ApiError, Caller, Handler, Service, check_known, required_string
+from localcloud.api import ApiError, Caller, Emulator, Handler, Service, check_known, required_string
 from localcloud.numbers import ascii_int
 from qcloud import policy as cam
-
-if TYPE_CHECKING:
-    from localcloud.app import LocalCloud
+from qcloud.limits import STS_POLICY_LIMIT
 
 VERSION = "2018-08-13"
 SERVICE = "sts"
-MAX_POLICY_LENGTH = 2048  # characters of the URL-encoded Policy parameter
 
 FEDERATION_DEFAULT_DURATION = 1800
 FEDERATION_MAX_DURATION_ROOT = 7200
@@ -53,7 +50,7 @@ _ROLE_ARN = re.compile(r"qcs::cam::uin/(?P<uin>\d+):(?P<kind>roleName|role)/(?P<
 StsError = ApiError  # the name the STS code and its tests use
 
 
-def admit(app: LocalCloud, caller: Caller, action: str) -> None:
+def admit(app: Emulator, caller: Caller, action: str) -> None:
     if not app.api.sts_limit.admit(app.config.uin):
         raise ApiError(
             "RequestLimitExceeded",
@@ -86,10 +83,10 @@ def _duration(params: Mapping[str, Any], *, default: int, maximum: int) -> int:
 
 def _session_policy(raw: str) -> dict[str, Any]:
     """Decode the URL-encoded Policy parameter and check it like CAM does."""
-    if len(raw) > MAX_POLICY_LENGTH:
+    if len(raw) > STS_POLICY_LIMIT:
         raise StsError(
             "InvalidParameter.PolicyTooLong",
-            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {MAX_POLICY_LENGTH}.",
+            f"The Policy is {len(raw)} characters long (URL-encoded); the maximum is {STS_POLICY_LIMIT}.",
         )
     try:
         document = json.loads(unquote(raw))
@@ -113,7 +110,7 @@ def _session_policy(raw: str) -> dict[str, Any]:
     return document
 
 
-def _role(app: LocalCloud, name: str) -> tuple[dict[str, Any], dict[str, Any], int] | None:
+def _role(app: Emulator, name: str) -> tuple[dict[str, Any], dict[str, Any], int] | None:
     """(permission policy, trust policy, longest session) of a role made through CAM, else of one from the roles
     file or --role flags, which the account's principals trust. A CAM role shadows a roles-file role of the same
     name (an older bootstrap_demo wrote its roles to the roles file)."""
@@ -128,9 +125,7 @@ def _expiration(expires_at: int) -> str:
     return datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _credentials_response(
-    app: LocalCloud, *, name: str, policies: list[dict[str, Any]], duration: int
-) -> dict[str, Any]:
+def _credentials_response(app: Emulator, *, name: str, policies: list[dict[str, Any]], duration: int) -> dict[str, Any]:
     if app.config.sts_duration_cap is not None:
         duration = min(duration, app.config.sts_duration_cap)
     issued = app.credentials.issue(name=name, policies=policies, duration=duration)
@@ -148,7 +143,7 @@ def _credentials_response(
 # --- actions ------------------------------------------------------------------------------------------------------
 
 
-def get_federation_token(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
+def get_federation_token(app: Emulator, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
     _check_known(params, {"Name", "Policy", "DurationSeconds"})
     if caller.principal.is_temporary:
         raise StsError(
@@ -170,7 +165,7 @@ def get_federation_token(app: LocalCloud, caller: Caller, params: Mapping[str, A
     return _credentials_response(app, name=f"federated:{name}", policies=policies, duration=duration)
 
 
-def assume_role(app: LocalCloud, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
+def assume_role(app: Emulator, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
     _check_known(
         params, {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId", "Tags", "SourceIdentity"}
     )

@@ -7,22 +7,47 @@ secrets that production needs.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The one version number is pyproject.toml's; the API document and anything else that shows a version read it here.
+VERSION: str = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
+
+
+class _SetVariables(Mapping[str, str]):
+    """The environment without the variables set to nothing: an empty value means "the default", so a `.env` copied
+    from `.env.example` (every value empty) starts like no `.env` at all, instead of failing on `CLOUD_BACKEND=''`."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for value in os.environ.values() if value != "")
+
 
 env = environ.Env()
+env.ENVIRON = _SetVariables()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def envbool(name: str, default: bool) -> bool:
-    """A boolean from the environment that fails loudly on anything but the usual spellings."""
-    raw = env.str(name, default="")
-    if raw == "":
+    """A boolean from the environment that fails loudly on anything but the usual spellings: a typo in a security
+    switch (`SECURE_COOKIES=flase`) must stop the start, not quietly mean one or the other."""
+    raw: str = env.str(name, default="")
+    if raw.strip() == "":
         return default
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -34,10 +59,10 @@ def envbool(name: str, default: bool) -> bool:
 
 def envsecret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd credentials)."""
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if value:
         return value
-    path = env.str(f"{name}_FILE", default="")
+    path: str = env.str(f"{name}_FILE", default="")
     if path:
         try:
             return Path(path).read_text().strip()
@@ -46,11 +71,11 @@ def envsecret(name: str, default: str = "") -> str:
     return default
 
 
-def _local_secret(path: Path, make: object) -> str:
+def _local_secret(path: Path, make: Callable[[], str]) -> str:
     """A secret generated once into var/ for local mode, so no secret is ever hard-coded."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())  # type: ignore[operator]
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -247,7 +272,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "COS Sign Portal API",
     "DESCRIPTION": "Temporary Tencent Cloud credentials for signed-in users, limited by their policies.",
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -268,7 +293,7 @@ SECURE_HSTS_PRELOAD = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if envbool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The browser talks to COS directly: local mode to localcloud, tencent mode to *.myqcloud.com.

@@ -1,7 +1,9 @@
-"""COS XML API requests as operations, their CAM actions and resources, and the authorization decision.
+"""COS operations, their CAM actions and resources, and the authorization decision.
 
-    classify("PUT", "photos-1250000000", "a.jpg", {}) -> "PutObject"
     action_for("PutObject") -> "name/cos:PutObject"
+
+Which request is which operation is localcloud's business (localcloud/cos/routes.py), the only code that routes
+COS requests.
 
 Listing a bucket (GetBucket, ListMultipartUploads) is allowed when the policy allows the bucket resource
 `<bucket>/` or the resource `<bucket>/<prefix>`: an upload-only policy on `photos-1250000000/users/alice/*` may list
@@ -10,7 +12,7 @@ the prefix `users/alice/`, but not `users/` or `users/bob/`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from qcloud.policy import Decision, Policy, RequestContext, evaluate_all, resource_name
 
@@ -36,82 +38,9 @@ OPERATIONS: dict[str, str] = {
 }
 LISTING_OPERATIONS = frozenset({"GetBucket", "ListMultipartUploads"})
 
-# COS sub-resources this emulator does not implement. A request naming one must not be mistaken for the plain
-# operation on the same path (GET /?acl is not GetBucket), so it is refused instead.
-UNSUPPORTED_SUBRESOURCES = frozenset(
-    {
-        "accelerate",
-        "acl",
-        "append",
-        "delete",
-        "domain",
-        "encryption",
-        "intelligenttiering",
-        "inventory",
-        "lifecycle",
-        "location",
-        "logging",
-        "object-lock",
-        "origin",
-        "policy",
-        "referer",
-        "replication",
-        "restore",
-        "select",
-        "tagging",
-        "versioning",
-        "versions",
-        "website",
-    }
-)
-
 
 class UnsupportedOperation(ValueError):
-    """The request is not one of the operations in OPERATIONS (or names an unknown operation)."""
-
-
-def classify(method: str, bucket: str | None, key: str, params: Mapping[str, str]) -> str:
-    """The operation of a COS request. `params` are the query parameters (names compared case-insensitively)."""
-    method = method.upper()
-    names = {name.lower() for name in params}
-    if method == "OPTIONS":
-        raise UnsupportedOperation("OPTIONS is a CORS preflight, not an operation")
-    if not bucket:
-        if method == "GET" and not key:
-            return "GetService"
-        raise UnsupportedOperation(f"{method} /{key} without a bucket is not an operation")
-    unsupported = sorted(names & UNSUPPORTED_SUBRESOURCES)
-    if unsupported:
-        raise UnsupportedOperation(f"sub-resource ?{unsupported[0]} is not supported")
-    operation = _object_operation(method, names) if key else _bucket_operation(method, names)
-    if operation is None:
-        target = f"/{key}" if key else "/"
-        query = "&".join(sorted(names & {"cors", "uploads", "uploadid", "partnumber"}))
-        raise UnsupportedOperation(f"{method} {target}{'?' + query if query else ''} is not a supported operation")
-    return operation
-
-
-def _bucket_operation(method: str, names: set[str]) -> str | None:
-    if "cors" in names:
-        return {"PUT": "PutBucketCORS", "GET": "GetBucketCORS", "DELETE": "DeleteBucketCORS"}.get(method)
-    if "uploads" in names:
-        return "ListMultipartUploads" if method == "GET" else None
-    if "uploadid" in names or "partnumber" in names:
-        return None
-    return {"PUT": "PutBucket", "HEAD": "HeadBucket", "GET": "GetBucket", "DELETE": "DeleteBucket"}.get(method)
-
-
-def _object_operation(method: str, names: set[str]) -> str | None:
-    if "cors" in names:
-        return None
-    uploads, upload_id, part_number = "uploads" in names, "uploadid" in names, "partnumber" in names
-    if uploads:
-        return "InitiateMultipartUpload" if method == "POST" and not upload_id and not part_number else None
-    if part_number:
-        return "UploadPart" if method == "PUT" and upload_id else None
-    if upload_id:
-        return {"GET": "ListParts", "POST": "CompleteMultipartUpload", "DELETE": "AbortMultipartUpload"}.get(method)
-    return {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
+    """An operation that is not one of OPERATIONS (localcloud also raises it for a request that matches none)."""
 
 
 def _level(operation: str) -> str:

@@ -4,7 +4,7 @@ A row is recorded before the credentials are returned, in one of two ways (setti
 
 - "database": one lean INSERT into IssuedCredential inside the request.
 - "outbox" (the default when the cache is Redis): the row is appended to a Redis list, the outbox, in one RPUSH
-  (a quarter of the INSERT's cost: bench/FINDINGS.md), and written to the database in batches. Redis has
+  (a quarter of the INSERT's cost: bench/RESULTS.md), and written to the database in batches. Redis has
   acknowledged the row before the answer leaves, so a worker killed afterwards (gunicorn's timeout, the OOM killer,
   SIGKILL on deploy) loses nothing; only a loss of Redis' own data would (run it with AOF persistence, see
   SECURITY.md). When Redis cannot take the row, it is inserted directly: a delivery is never left unaudited.

@@ -91,7 +91,7 @@ def _remembered(ident: str, load: Callable[[], list[AccessPolicy]], version: str
 def policies_for_user(user: AbstractBaseUser | AnonymousUser, *, version: str | None = None) -> list[AccessPolicy]:
     """Every policy assigned to the user directly or through a group, the default first (cached per user).
 
-    The query joins five tables and costs ~1 ms of PostgreSQL planning per request (bench/FINDINGS.md), so the
+    The query joins five tables and costs ~1 ms of PostgreSQL planning per request (bench/RESULTS.md), so the
     result is kept per user in the shared cache and invalidated by signals (signer/signals.py): a policy edit, an
     account change or a membership change is seen by the very next request, in every worker.
     """

@@ -70,6 +70,7 @@ class TemporaryCredentials:
     bucket_hint: str | None
     served_from_cache: bool = False
     policy_name: str = ""
+    policy: cam.Policy = dataclasses.field(default_factory=lambda: cam.Policy(statements=()))  # empty: allows nothing
 
     def __repr__(self) -> str:  # never print a secret
         return f"TemporaryCredentials(tmp_secret_id={self.tmp_secret_id!r}, expired_time={self.expired_time})"
@@ -193,6 +194,7 @@ def credentials_issue(
         bucket_hint=bucket_hint(final),
         served_from_cache=from_cache,
         policy_name=access_policy.name,
+        policy=final,
     )
 
 

@@ -6,17 +6,14 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from localcloud.cos import auth
+from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
 from localcloud.cos.request import CosRequest
 from localcloud.cos.storage import Bucket, Storage
 from localcloud.numbers import ascii_int
 from qcloud.policy import RequestContext
-
-if TYPE_CHECKING:
-    from localcloud.app import LocalCloud
 
 # Headers an object keeps from its upload and gives back on GET and HEAD.
 KEPT_HEADERS = {
@@ -32,16 +29,21 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 @dataclass
 class Call:
-    app: LocalCloud
-    storage: Storage
+    ctx: Context
     request: CosRequest
     caller: auth.Caller
     operation: str
+    # What a route's `prepare` step looked up for its handler (the upload, the parts chosen), typed by that handler.
+    prepared: object = None
+
+    @property
+    def storage(self) -> Storage:
+        return self.ctx.storage
 
     @property
     def bucket_name(self) -> str:
         name = self.request.target.bucket
-        assert name is not None  # classify() gives bucket and object operations only with a bucket
+        assert name is not None  # the routes give bucket and object operations only with a bucket
         return name
 
     @property
@@ -78,14 +80,15 @@ class Call:
     ) -> None:
         """AccessDenied unless the caller may do this operation on the addressed resource (see auth.check_access).
 
-        Every handler calls this before it looks at storage, so a caller without access gets the same 403 whether or
-        not the bucket, object or upload exists; with `before_lookup`, again after the lookup, with the full context.
+        Only the dispatcher calls this (through a route's check), before the handler looks at storage, so a caller
+        without access gets the same 403 whether or not the bucket, object or upload exists; with `before_lookup`,
+        again after the route's lookup, with the full context.
         """
         auth.check_access(
             self.caller,
             self.operation,
             region=self.region,
-            appid=self.app.config.appid,
+            appid=self.ctx.config.appid,
             bucket=self.request.target.bucket,
             key=self.key,
             prefix=prefix,

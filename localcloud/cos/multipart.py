@@ -1,20 +1,25 @@
 """Multipart uploads, as cos-js-sdk-v5 drives them: ListMultipartUploads -> Initiate -> parallel UploadPart -> Complete.
 
-Policy conditions hold for multipart uploads too (issue 7): UploadPart is judged with the part's size and the content
-type given at InitiateMultipartUpload; CompleteMultipartUpload with the total size and that content type.
+Policy conditions hold for multipart uploads too, or a size or type limit would stop only simple uploads: UploadPart
+is judged with the part's size and the content type given at InitiateMultipartUpload; CompleteMultipartUpload with
+the total size and that content type. Those are known only once the upload (and, to complete it, the parts chosen)
+are looked up, so these two routes authorise twice (routes.py): before the lookup without the conditions of allow
+statements, then, after their `prepare_*` step here, with the full context.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from dataclasses import dataclass
 
 from localcloud.cos import xml
+from localcloud.cos.answers import XML, encoder, initiator, owner
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, no_such_upload
-from localcloud.cos.handlers import XML, encoder, owner
 from localcloud.cos.request import Response
-from localcloud.cos.storage import Part, Upload, check_key
+from localcloud.cos.storage import Part, Upload
+from qcloud.policy import RequestContext
 
 MIN_PART_SIZE = 1024 * 1024
 MAX_PART_NUMBER = 10000
@@ -31,8 +36,6 @@ def _upload(call: Call) -> Upload:
 
 
 def initiate(call: Call) -> Response:
-    check_key(call.key)
-    call.authorize()
     call.bucket()
     upload = call.storage.create_upload(call.bucket_name, call.key, call.kept_headers())
     root = xml.build(
@@ -41,31 +44,40 @@ def initiate(call: Call) -> Response:
     return Response(200, [XML], xml.document(root))
 
 
-def upload_part(call: Call) -> Response:
-    check_key(call.key)
+@dataclass(frozen=True)
+class _PartTarget:
+    upload: Upload
+    number: int
+
+
+def prepare_part(call: Call) -> RequestContext:
+    """Then again with the part's size and the upload's content type, once the upload is found."""
     number = call.int_param("partNumber", 0, 1, MAX_PART_NUMBER)
-    length = call.request.content_length
-    # Before the lookups (no NoSuchBucket / NoSuchUpload for a stranger); the upload's content type is not known yet.
-    call.authorize(context=call.upload_context(length, None), before_lookup=True)
     call.bucket()
     upload = _upload(call)
-    call.authorize(context=call.upload_context(length, _type(upload)))
+    call.prepared = _PartTarget(upload, number)
+    return call.upload_context(call.request.content_length, _type(upload))
+
+
+def upload_part(call: Call) -> Response:
+    target = call.prepared
+    assert isinstance(target, _PartTarget)  # set by prepare_part, which the route runs first
     expected_md5 = call.content_md5()
-    received = call.storage.receive(call.request.body, length, lambda n: call.app.stats.add("cos:bytes_in", n))
+    received = call.storage.receive(
+        call.request.body, call.request.content_length, lambda n: call.ctx.stats.add("cos:bytes_in", n)
+    )
     try:
         if expected_md5 is not None and expected_md5 != received.md5:
             raise CosError(400, "BadDigest", "The Content-MD5 you specified did not match what was received.")
         etag = f'"{received.md5.hex()}"'
-        if not call.storage.put_part(upload.upload_id, number, received, etag):
-            raise no_such_upload(upload.upload_id)
+        if not call.storage.put_part(target.upload.upload_id, target.number, received, etag):
+            raise no_such_upload(target.upload.upload_id)
     finally:
         call.storage.discard(received)
     return Response(200, [("ETag", etag)])
 
 
 def list_parts(call: Call) -> Response:
-    check_key(call.key)
-    call.authorize()
     call.bucket()
     upload = _upload(call)
     marker = call.int_param("part-number-marker", 0, 0, MAX_PART_NUMBER)
@@ -80,7 +92,7 @@ def list_parts(call: Call) -> Response:
         ("EncodingType", "url") if call.param("encoding-type") else None,
         ("Key", enc(call.key)),
         ("UploadId", upload.upload_id),
-        xml.build("Initiator", *_initiator(call)),
+        initiator(call),
         owner(call),
         ("StorageClass", "STANDARD"),
         ("PartNumberMarker", marker),
@@ -101,13 +113,23 @@ def list_parts(call: Call) -> Response:
     return Response(200, [XML], xml.document(root))
 
 
-def complete(call: Call) -> Response:
-    check_key(call.key)
-    # Before the lookups and the ETag comparison: a stranger must not learn whether an upload exists, how big its
-    # parts are, or (by guessing ETags) what they hold. Neither the total size nor the content type is known yet.
-    call.authorize(context=call.upload_context(None, None), before_lookup=True)
+@dataclass(frozen=True)
+class _Completion:
+    upload: Upload
+    parts: list[Part]
+
+
+def prepare_completion(call: Call) -> RequestContext:
+    """Then again with the total size of the parts chosen and the upload's content type."""
     call.bucket()
     upload = _upload(call)
+    chosen = _chosen_parts(call, upload)
+    call.prepared = _Completion(upload, chosen)
+    return call.upload_context(sum(part.size for part in chosen), _type(upload))
+
+
+def _chosen_parts(call: Call, upload: Upload) -> list[Part]:
+    """The parts the request's part list names, in its order; InvalidPartOrder, InvalidPart, EntityTooSmall."""
     wanted = xml.parse_complete(call.read_xml_body())
     numbers = [number for number, _ in wanted]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
@@ -130,9 +152,13 @@ def complete(call: Call) -> Response:
                 f"every part but the last needs at least {MIN_PART_SIZE}.",
             )
         chosen.append(part)
-    total = sum(part.size for part in chosen)
-    call.authorize(context=call.upload_context(total, _type(upload)))
+    return chosen
 
+
+def complete(call: Call) -> Response:
+    completion = call.prepared
+    assert isinstance(completion, _Completion)  # set by prepare_completion, which the route runs first
+    upload, chosen = completion.upload, completion.parts
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324 - COS's ETag
     etag = f'"{digest.hexdigest()}-{len(chosen)}"'
     if call.storage.complete_upload(upload, chosen, etag, upload.headers) is None:
@@ -149,8 +175,6 @@ def complete(call: Call) -> Response:
 
 
 def abort(call: Call) -> Response:
-    check_key(call.key)
-    call.authorize()
     call.bucket()
     upload = _upload(call)
     if not call.storage.abort_upload(upload.upload_id):
@@ -160,7 +184,6 @@ def abort(call: Call) -> Response:
 
 def list_uploads(call: Call) -> Response:
     prefix = call.param("prefix") or ""
-    call.authorize(prefix=prefix)
     call.bucket()
     delimiter = call.param("delimiter") or ""
     key_marker = call.param("key-marker") or ""
@@ -206,7 +229,7 @@ def list_uploads(call: Call) -> Response:
                 ("Key", enc(e.key)),
                 ("UploadId", e.upload_id),
                 ("StorageClass", "STANDARD"),
-                xml.build("Initiator", *_initiator(call)),
+                initiator(call),
                 owner(call),
                 ("Initiated", xml.iso_time(e.initiated)),
             )
@@ -220,8 +243,3 @@ def list_uploads(call: Call) -> Response:
 
 def _type(upload: Upload) -> str | None:
     return upload.headers.get("Content-Type")
-
-
-def _initiator(call: Call) -> list[tuple[str, str | int | None]]:
-    uin = call.app.config.uin
-    return [("ID", f"qcs::cam::uin/{uin}:uin/{uin}"), ("DisplayName", uin)]

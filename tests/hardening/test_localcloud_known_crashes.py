@@ -1,7 +1,7 @@
 """Inputs that crashed localcloud (500 InternalError instead of a COS client error), one test each, found by the
 fuzzing in test_localcloud_hostile.py; fixed, and pinned here.
 
-Root causes were (hardening bug 4): `str.isdigit()` accepts characters `int()` refuses ('²');
+Root causes were: `str.isdigit()` accepts characters `int()` refuses ('²');
 `int()` refuses numbers over 4300 digits; `time.gmtime()` refuses times after the year 9999; the XML parser's DOCTYPE
 check looks at the raw bytes, so a UTF-16 document slips through it.
 """
@@ -15,7 +15,7 @@ import pytest
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
 from localcloud.server import start_in_thread
 from qcloud.cos_signature import make_authorization
-from tests.hardening.test_localcloud_hostile import Cloud, _upload_id, assert_cos
+from tests.hardening.localcloud_client import Cloud, assert_cos, upload_id
 
 LONG_NUMBER = "9" * 5000
 
@@ -76,7 +76,7 @@ def test_it_refuses_a_superscript_part_number(cloud: Cloud) -> None:
     key = "multipart/odd.bin"
     part = "<Part><PartNumber>\u00b2</PartNumber><ETag>x</ETag></Part>"
     body = f"<CompleteMultipartUpload>{part}</CompleteMultipartUpload>"
-    answer = cloud.request("POST", key, params={"uploadId": _upload_id(cloud, key)}, body=body.encode())
+    answer = cloud.request("POST", key, params={"uploadId": upload_id(cloud, key)}, body=body.encode())
     assert assert_cos(answer, 400) == "MalformedXML"
 
 

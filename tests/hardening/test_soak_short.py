@@ -23,7 +23,7 @@ def test_it_survives_mixed_load_with_no_5xx_and_no_lost_upload() -> None:
         files = sorted(var.glob("portal.sqlite3*"))  # the database and its WAL
         assert files, list(var.iterdir())
         stored = b"".join(path.read_bytes() for path in files)
-        logs = b"".join(Path(log.name).read_bytes() for log in stack.logs)
+        logs = b"".join(path.read_bytes() for path in stack.logs)
         # The account's SecretKey: bootstrap_demo's assume-only sub-user key (made through CAM) or the root key.
         account_keys = {soak.ROOT_SECRET_KEY}
         with sqlite3.connect(Path(stack.env["LOCALCLOUD_DATA"]) / "credentials.sqlite3") as cam:

@@ -7,6 +7,7 @@ import requests
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
+from bench.fixtures import seed
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
@@ -15,7 +16,7 @@ from tests.localcloud.conftest import REGION, cos_error, parse_xml
 
 def fill(localcloud: RunningServer, bucket: str, keys: list[str]) -> None:
     """Many objects, fast: straight through the storage layer (the listing is what is under test)."""
-    assert localcloud.app.cos.storage.seed(bucket, ((key, key.encode()) for key in keys)) == len(keys)
+    assert seed(localcloud.app.cos.storage, bucket, ((key, key.encode()) for key in keys)) == len(keys)
 
 
 def test_it_pages_through_2500_keys_in_order_without_duplicates(

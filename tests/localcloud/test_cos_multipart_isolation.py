@@ -1,6 +1,6 @@
-"""Multipart requests are authorized before anything is looked up (hardening bug 5): a caller the key is not granted
-to gets the same 403 AccessDenied whether or not the upload exists and whatever ETag it guesses; a caller granted it
-under conditions still gets the lookups' answers."""
+"""Multipart requests are authorized before anything is looked up, so nothing leaks through the lookups: a caller the
+key is not granted to gets the same 403 AccessDenied whether or not the upload exists and whatever ETag it guesses; a
+caller granted it under conditions still gets the lookups' answers."""
 
 from __future__ import annotations
 

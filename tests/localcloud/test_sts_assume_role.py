@@ -1,4 +1,4 @@
-"""AssumeRole (issue 7) through tencentcloud-sdk-python-sts, and what the credentials may do at localcloud's COS."""
+"""AssumeRole through tencentcloud-sdk-python-sts, and what the credentials may do at localcloud's COS."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ ROLES = {
     "auditor": allow(["name/cos:GetObject"], [objects("*")]),
 }
 SUBACCOUNTS = {
-    # The production setup of issue 7: a key that can do nothing but assume the uploader role.
+    # The least-privilege production setup: a key that can do nothing but assume the uploader role.
     "AKIDPORTALASSUMER": ("portal-assumer-key", allow(["name/sts:AssumeRole"], [UPLOADER_ARN])),
     "AKIDPORTALFEDERATOR": ("portal-federator-key", allow(["name/sts:GetFederationToken"], ["*"])),
 }

@@ -1,5 +1,5 @@
 """localcloud's STS answers malformed input with the real service's client errors, never InternalError.SystemError
-(hardening bug 4: '²' passes str.isdigit() but not int(); JSON nested deeper than the decoder recurses)."""
+(once crashes: '²' passes str.isdigit() but not int(); JSON nested deeper than the decoder recurses)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from qcloud.operations import (
     UnsupportedOperation,
     action_for,
     authorize,
-    classify,
     resources_for,
 )
 from qcloud.policy import RequestContext, parse_policy, resource_name
@@ -16,69 +15,6 @@ REGION = "ap-guangzhou"
 APPID = "1250000000"
 BUCKET = "photos-1250000000"
 BUCKET_RESOURCE = f"qcs::cos:{REGION}:uid/{APPID}:{BUCKET}/"
-
-
-@pytest.mark.parametrize(
-    ("method", "bucket", "key", "params", "operation"),
-    [
-        ("GET", None, "", {}, "GetService"),
-        ("PUT", BUCKET, "", {}, "PutBucket"),
-        ("HEAD", BUCKET, "", {}, "HeadBucket"),
-        ("GET", BUCKET, "", {}, "GetBucket"),
-        ("GET", BUCKET, "", {"prefix": "users/alice/", "delimiter": "/", "encoding-type": "url"}, "GetBucket"),
-        ("GET", BUCKET, "", {"uploads": ""}, "ListMultipartUploads"),
-        ("GET", BUCKET, "", {"uploads": "", "prefix": "a.bin"}, "ListMultipartUploads"),
-        ("DELETE", BUCKET, "", {}, "DeleteBucket"),
-        ("PUT", BUCKET, "", {"cors": ""}, "PutBucketCORS"),
-        ("GET", BUCKET, "", {"cors": ""}, "GetBucketCORS"),
-        ("DELETE", BUCKET, "", {"cors": ""}, "DeleteBucketCORS"),
-        ("PUT", BUCKET, "a.jpg", {}, "PutObject"),
-        ("GET", BUCKET, "a.jpg", {}, "GetObject"),
-        ("GET", BUCKET, "a.jpg", {"response-content-type": "text/plain", "q-sign-algorithm": "sha1"}, "GetObject"),
-        ("HEAD", BUCKET, "a.jpg", {}, "HeadObject"),
-        ("DELETE", BUCKET, "a.jpg", {}, "DeleteObject"),
-        ("POST", BUCKET, "a.bin", {"uploads": ""}, "InitiateMultipartUpload"),
-        ("PUT", BUCKET, "a.bin", {"partNumber": "1", "uploadId": "u1"}, "UploadPart"),
-        ("GET", BUCKET, "a.bin", {"uploadId": "u1"}, "ListParts"),
-        ("POST", BUCKET, "a.bin", {"uploadId": "u1"}, "CompleteMultipartUpload"),
-        ("DELETE", BUCKET, "a.bin", {"uploadId": "u1"}, "AbortMultipartUpload"),
-        ("put", BUCKET, "a.bin", {"partnumber": "2", "uploadid": "u1"}, "UploadPart"),
-        ("get", None, "", {}, "GetService"),
-        ("GET", "", "", {}, "GetService"),
-    ],
-)
-def test_it_classifies_requests(
-    method: str, bucket: str | None, key: str, params: dict[str, str], operation: str
-) -> None:
-    assert classify(method, bucket, key, params) == operation
-
-
-@pytest.mark.parametrize(
-    ("method", "bucket", "key", "params", "message"),
-    [
-        ("OPTIONS", BUCKET, "a.jpg", {}, "OPTIONS is a CORS preflight, not an operation"),
-        ("OPTIONS", None, "", {}, "OPTIONS is a CORS preflight, not an operation"),
-        ("PUT", None, "", {}, "PUT / without a bucket is not an operation"),
-        ("POST", BUCKET, "", {}, "POST / is not a supported operation"),
-        ("POST", BUCKET, "a.jpg", {}, "POST /a.jpg is not a supported operation"),
-        ("PUT", BUCKET, "a.bin", {"uploadId": "u1"}, "PUT /a.bin?uploadid is not a supported operation"),
-        ("PUT", BUCKET, "a.bin", {"partNumber": "1"}, "PUT /a.bin?partnumber is not a supported operation"),
-        ("GET", BUCKET, "a.bin", {"uploads": ""}, "GET /a.bin?uploads is not a supported operation"),
-        ("PUT", BUCKET, "", {"uploads": ""}, "PUT /?uploads is not a supported operation"),
-        ("HEAD", BUCKET, "", {"cors": ""}, "HEAD /?cors is not a supported operation"),
-        ("PUT", BUCKET, "a.jpg", {"cors": ""}, "PUT /a.jpg?cors is not a supported operation"),
-        ("GET", BUCKET, "", {"acl": ""}, "sub-resource ?acl is not supported"),
-        ("PUT", BUCKET, "a.jpg", {"tagging": ""}, "sub-resource ?tagging is not supported"),
-        ("POST", BUCKET, "", {"delete": ""}, "sub-resource ?delete is not supported"),
-        ("PATCH", BUCKET, "a.jpg", {}, "PATCH /a.jpg is not a supported operation"),
-    ],
-)
-def test_it_refuses_what_is_not_an_operation(
-    method: str, bucket: str | None, key: str, params: dict[str, str], message: str
-) -> None:
-    with pytest.raises(UnsupportedOperation) as caught:
-        classify(method, bucket, key, params)
-    assert str(caught.value) == message
 
 
 def test_it_maps_every_operation_to_its_action() -> None:

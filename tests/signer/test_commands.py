@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,15 +26,10 @@ from localcloud.credentials import CredentialStore
 from localcloud.server import start_in_thread
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 from tests.factories import make_account, make_policy, make_token, make_user
+from tests.net import free_port
 from tests.signer.conftest import Api
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 KEY = "a-secret-key-from-stdin-0123456789"

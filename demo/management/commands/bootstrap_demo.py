@@ -21,7 +21,6 @@ import os
 import secrets
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +28,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from demo import cos
+from portal import localcloud_process
 from qcloud.policy import substitute
+from qcloud.resources import resource_name
 from signer import cam, services
 from signer.models import AccessPolicy, CloudAccount
 from signer.presets import BROWSE, LISTING, READ, UPLOAD, preset_statements
@@ -46,12 +47,12 @@ PORTAL_USER = "cos-sign-portal"  # the CAM sub-user whose key the portal holds
 
 def role_policy(bucket: str, appid: str) -> dict[str, Any]:
     """Everything the demo may do at most, for every user: their prefixes live under users/."""
-    users = f"qcs::cos:{REGION}:uid/{appid}:{bucket}/users/*"
+    users = resource_name(REGION, appid, bucket, "users/*")
     return {
         "version": "2.0",
         "statement": [
             {"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]},
-            {"effect": "allow", "action": BROWSE, "resource": [f"qcs::cos:{REGION}:uid/{appid}:{bucket}/"]},
+            {"effect": "allow", "action": BROWSE, "resource": [resource_name(REGION, appid, bucket)]},
             {"effect": "allow", "action": [*LISTING, *UPLOAD, *READ, "name/cos:DeleteObject"], "resource": [users]},
         ],
     }
@@ -125,17 +126,17 @@ class Command(BaseCommand):
     @contextlib.contextmanager
     def _localcloud_running(self) -> Iterator[None]:
         """In local mode, a localcloud to provision: the one listening, else one only for this command."""
-        from portal.management.commands.runserver import is_listening, start_localcloud, stop_localcloud
-
-        url = urlsplit(settings.LOCALCLOUD_URL)
         process = None
-        if settings.LOCAL_MODE and not is_listening(url.hostname or "127.0.0.1", url.port or 9100):
-            process = start_localcloud(io.StringIO())
+        if settings.LOCAL_MODE and not localcloud_process.is_listening(*localcloud_process.address()):
+            try:
+                process = localcloud_process.start(io.StringIO())
+            except localcloud_process.LocalcloudDidNotStart as exc:
+                raise CommandError(str(exc)) from None
         try:
             yield
         finally:
             if process is not None:
-                stop_localcloud(process)
+                localcloud_process.stop(process)
 
     def _role(self, admin: Any) -> tuple[str, str, str, str, str]:
         """The demo roles and the assume-only sub-user, through CAM: (appid, SecretId, SecretKey, role ARN, admin
