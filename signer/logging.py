@@ -18,7 +18,9 @@ REDACTED = "[redacted]"
 
 _PATTERNS = re.compile(
     r"""(?ix)
-    (?P<json>(?<![A-Za-z0-9])["']?(?:tmp_?secret_?key|secret_?key|session_?token|security_?token|token|password|sessionToken)["']?
+    (?P<json>(?<![A-Za-z0-9])["']?
+        (?:tmp_?secret_?key|secret_?key|secret_?access_?key|session_?token|security_?token|token|password|sessionToken)
+        ["']?
         \s*[:=]\s*["']?)(?P<jsonvalue>[^"',\s}&]{6,})
     |(?P<auth>(?<![A-Za-z0-9])authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)?\s*)(?P<authvalue>[^"',\r\n}]{6,})
     |(?P<cos>x-cos-security-token[=:]\s*)(?P<cosvalue>[^&\s"',]{6,})

@@ -159,3 +159,12 @@ def test_it_redacts_secrets_in_exception_tracebacks(console: io.StringIO) -> Non
     assert "tmp-secret-key-9876543210" not in written
     assert token not in written
     assert "AKIDok" in written  # ids are not secret
+
+
+def test_it_redacts_the_secret_key_cam_answers_with() -> None:
+    # CAM's CreateAccessKey answers {"AccessKey": {"AccessKeyId": …, "SecretAccessKey": …}} (bootstrap_demo logs
+    # the SDK's responses at DEBUG like STS's).
+    text = 'CreateAccessKey: {"AccessKey": {"AccessKeyId": "AKIDvisible", "SecretAccessKey": "sub-user-secret-42"}}'
+    redacted = redaction.redact(text)
+    assert "sub-user-secret-42" not in redacted
+    assert "AKIDvisible" in redacted
