@@ -3,7 +3,7 @@
 What the portal needs set up once per account — a role holding the most any credential may do, trusted by exactly
 one sub-user whose key may do nothing but assume it — made idempotently through CAM's own calls, so the same code
 provisions localcloud (local mode: settings.LOCALCLOUD_URL over http) and Tencent Cloud (tencent mode:
-cam.tencentcloudapi.com over https, or settings.CAM_ENDPOINT). Every SDK failure becomes CamError; none carries a
+cam.tencentcloudapi.com over https). Every SDK failure becomes CamError; none carries a
 secret.
 """
 
@@ -59,7 +59,7 @@ def client(secret_id: str, secret_key: str) -> cam_client.CamClient:
         parts = urlsplit(settings.LOCALCLOUD_URL)
         host, protocol = parts.netloc, parts.scheme or "http"
     else:
-        host, protocol = getattr(settings, "CAM_ENDPOINT", DEFAULT_ENDPOINT), "https"
+        host, protocol = DEFAULT_ENDPOINT, "https"
     profile = ClientProfile(httpProfile=HttpProfile(endpoint=host, protocol=protocol))
     # CAM is a global service: no region.
     return cam_client.CamClient(credential.Credential(secret_id, secret_key), "", profile)
