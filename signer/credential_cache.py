@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -188,12 +189,19 @@ class SingleFlight:
             time.sleep(POLL_INTERVAL)
         return None
 
-    def fall_back(self, reason: str) -> tuple[CacheEntry, bool]:
-        """STS cannot help now: the stale credential while it has not expired, else StsUnavailable."""
+    def fall_back(
+        self, reason: str, *, code_desc: str | None = None, retry_after: int | None = None
+    ) -> tuple[CacheEntry, bool]:
+        """STS cannot help now: the stale credential while it has not expired, else StsUnavailable (with STS's
+        reason, e.g. RequestLimitExceeded, and a Retry-After no shorter than the failure is remembered here)."""
         if self.stale is not None and time.time() < self.stale.expired_time:
             logger.warning("STS unavailable (%s): serving a cached credential until it expires", reason)
             return self.stale, True
-        raise StsUnavailable(f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly")
+        raise StsUnavailable(
+            f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly",
+            code_desc=code_desc,
+            retry_after=max(retry_after or StsUnavailable.retry_after or 0, math.ceil(FAILURE_MEMORY)),
+        )
 
     def _fetch(self, lock_id: str) -> tuple[CacheEntry, bool]:
         try:
@@ -201,8 +209,10 @@ class SingleFlight:
                 account=self.account, policy=self.policy.to_dict(), duration=self.duration, username=self.username
             )
         except StsUnavailable as exc:
-            self._publish(lock_id, {"unavailable": str(exc)})
-            return self.fall_back(str(exc))
+            self._publish(
+                lock_id, {"unavailable": str(exc), "code_desc": exc.code_desc, "retry_after": exc.retry_after}
+            )
+            return self.fall_back(str(exc), code_desc=exc.code_desc, retry_after=exc.retry_after)
         except sts.StsError as exc:
             self._publish(lock_id, {"code": exc.code, "message": exc.message, "request_id": exc.request_id})
             raise StsFailed(exc.code, exc.message, exc.request_id) from None
@@ -244,7 +254,9 @@ class SingleFlight:
         if not isinstance(failure, dict):
             return None
         if "unavailable" in failure:
-            return self.fall_back(str(failure["unavailable"]))
+            return self.fall_back(
+                str(failure["unavailable"]), code_desc=failure.get("code_desc"), retry_after=failure.get("retry_after")
+            )
         raise StsFailed(str(failure["code"]), str(failure["message"]), str(failure.get("request_id", "")))
 
     def _failed_recently(self, recent: Any) -> tuple[CacheEntry, bool] | None:

@@ -8,12 +8,15 @@ class SignerError(Exception):
 
     status: int = 400
     code_desc: str = "SignerError"
+    retry_after: int | None = None  # seconds, sent as Retry-After when set
 
-    def __init__(self, message: str, *, code_desc: str | None = None) -> None:
+    def __init__(self, message: str, *, code_desc: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code_desc is not None:
             self.code_desc = code_desc
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class NoPolicy(SignerError):
@@ -53,10 +56,12 @@ class StsFailed(SignerError):
 
 
 class StsUnavailable(SignerError):
-    """STS could not be reached or did not answer in time, and no still-valid credential was cached."""
+    """STS could not be reached, did not answer in time, or is over its per-account quota (codeDesc
+    RequestLimitExceeded), and no still-valid credential was cached."""
 
     status = 503
     code_desc = "StsUnavailable"
+    retry_after = 5
 
 
 class PolicyUnusable(SignerError):

@@ -61,7 +61,8 @@ def _flatten(detail: Any, path: str = "") -> list[str]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, answering the `{code, message, codeDesc}` envelope with the real status and headers."""
     if isinstance(exc, SignerError):
-        return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status, headers=headers)
     if isinstance(exc, DatabaseError):
         logger.error("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = ServiceUnavailable("The database is unavailable; try again shortly.", code="DatabaseUnavailable")

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 _UNAVAILABLE_CODES = frozenset(
     {"ClientNetworkError", "ServerNetworkError", "JSONDecodeError", "ValueError", "KeyError", "TypeError"}
 )
+# STS's per-account quota (600 calls/s for GetFederationToken and AssumeRole): a second later it admits again.
+_QUOTA_CODE = "RequestLimitExceeded"
 DEFAULT_REGION = "ap-guangzhou"
 _NAME_UNSAFE = re.compile(r"[^\w+=,.@-]", re.ASCII)
 
@@ -112,6 +114,13 @@ def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
             logger.warning("STS %s unavailable: %s", action, code)
             # Not reached, answered something that is not STS, or not within settings.STS_TIMEOUT.
             raise StsUnavailable(f"STS did not answer {action} ({code})") from None
+        if code == _QUOTA_CODE:
+            logger.warning("STS %s over the account's quota: %s", action, code)
+            raise StsUnavailable(
+                f"STS is over this account's request quota ({code}); try again shortly",
+                code_desc=_QUOTA_CODE,
+                retry_after=1,
+            ) from None
         message = str(exc.get_message() or "").split("\n", 1)[0][:300]
         logger.warning("STS %s failed: %s (request %s)", action, code, exc.get_request_id())
         raise StsError(code or "UnknownError", message, str(exc.get_request_id() or "")) from None
