@@ -293,6 +293,7 @@ def portal_env(*, var_dir: Path, localcloud_url: str, database_url: str, redis_u
         "CLOUD_BACKEND": "local",
         "DEBUG": "false",
         "PORTAL_VAR_DIR": str(var_dir),
+        "STATIC_ROOT": str(var_dir / "static"),
         "DATABASE_URL": database_url,
         "LOCALCLOUD_URL": localcloud_url,
         "LOCALCLOUD_PUBLIC_URL": localcloud_url,
@@ -366,6 +367,8 @@ def redis_available(url: str) -> bool:
 @contextlib.contextmanager
 def portal(env: dict[str, str], *, workers: int = 2, threads: int = 4, log_dir: Path) -> Iterator[Portal]:
     """The portal under gunicorn (gthread workers) on a free port."""
+    # With DEBUG off the pages link the hashed names collectstatic writes (whitenoise serves them).
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     port = free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
     with open(log_path, "wb") as log:

@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "portal.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, publishing less
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware: static files skip the rest (sessions, CSRF, CSP) and keep the HTTPS redirect.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,13 +174,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `manage.py collectstatic` writes the files here; whitenoise serves them from here when DEBUG is off.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored.
-    ("vendor/cos-js-sdk-v5", BASE_DIR / "node_modules" / "cos-js-sdk-v5" / "dist"),
-    ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "portal.staticfiles.VendorFinder",
 ]
+# Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored. Only
+# the files the pages load are published (pico's package alone holds 20 MB of variants the pages never use).
+STATIC_VENDOR_FILES = {
+    "vendor/cos-js-sdk-v5/cos-js-sdk-v5.min.js": BASE_DIR / "node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js",
+    "vendor/pico/pico.min.css": BASE_DIR / "node_modules/@picocss/pico/css/pico.min.css",
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic stores each file under a name with its content's hash, plus gzip copies; whitenoise then answers
+    # them with a cache lifetime of ten years ("immutable"): a changed file gets a new name.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Cloud ---------------------------------------------------------------------------------------------------------
 LOCALCLOUD_URL = env.str("LOCALCLOUD_URL", default="http://127.0.0.1:9100").rstrip("/")
