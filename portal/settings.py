@@ -62,7 +62,8 @@ LOCAL_MODE = CLOUD_BACKEND == "local"
 
 VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", default=LOCAL_MODE)
+# Off unless asked for, in local mode too (`make run` asks): a 404 is then the portal's page, as in production.
+DEBUG = envbool("DEBUG", default=False)
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
     if not LOCAL_MODE:
