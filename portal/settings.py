@@ -127,7 +127,8 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ by default; DATABASE_URL (PostgreSQL) for several workers or hosts.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# DATABASE_URL and REDIS_URL may carry passwords: like the other secrets, they may come from NAME_FILE.
+DATABASES = {"default": env.db_url_config(envsecret("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while the audit log is written; the timeout rides out short write bursts.
     DATABASES["default"]["OPTIONS"] = {
@@ -142,7 +143,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every worker: credential cache, single flight, throttling),
 # otherwise local memory (one process).
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = envsecret("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -45,13 +45,25 @@ def deploy_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def healthcheck(env: dict[str, str], port: int) -> subprocess.CompletedProcess[str]:
+    """The image's HEALTHCHECK command, against the portal on `port`."""
+    return subprocess.run(
+        [sys.executable, str(ROOT_DIR / "deploy" / "healthcheck.py")],
+        env={**env, "PORT": str(port)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 def entrypoint(name: str, env: dict[str, str], port: int, log: Path) -> Process:
     """deploy/entrypoint.sh serving on 127.0.0.1:port (the image binds 0.0.0.0: here that would expose the host)."""
     args = [str(ENTRYPOINT), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-"]
     return Process(name, args, port, log, env=env)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def shared_services() -> Iterator[dict[str, str]]:
     """DATABASE_URL and REDIS_URL for the deployed portal when the run has them, else nothing (SQLite, local memory)."""
     found: dict[str, str] = {}

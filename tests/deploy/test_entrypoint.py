@@ -15,7 +15,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from tests.deploy.conftest import ENTRYPOINT, deploy_env, entrypoint
+from tests.deploy.conftest import ENTRYPOINT, deploy_env, entrypoint, healthcheck
 from tests.hardening.conftest import ROOT_DIR, Process, free_port
 
 HOST = "portal.example.com"
@@ -27,10 +27,14 @@ def tencent_env(var_dir: Path, **extra: str) -> dict[str, str]:
     secret_key.write_text(secrets.token_urlsafe(60))
     secrets_keys = var_dir / "secrets_keys.txt"
     secrets_keys.write_text(Fernet.generate_key().decode())
+    # A URL with a password in it would be a secret too: given as a file like the others.
+    database_url = var_dir / "database_url.txt"
+    database_url.write_text(f"sqlite:///{var_dir / 'from-file.sqlite3'}")
     settings = {
         "CLOUD_BACKEND": "tencent",
         "SECRET_KEY_FILE": str(secret_key),
         "PORTAL_SECRETS_KEYS_FILE": str(secrets_keys),
+        "DATABASE_URL_FILE": str(database_url),
         "ALLOWED_HOSTS": HOST,
         "BEHIND_TLS_PROXY": "true",
         # Refused at once, so /healthz answers without waiting on a network this machine may not have.
@@ -50,7 +54,8 @@ def test_it_refuses_to_start_without_a_secret(tmp_path: Path, missing: str) -> N
     assert name in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     # Refused before anything was written: no database, no static files, no secret generated in their place.
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret_key.txt", "secrets_keys.txt"]
+    given = ["database_url.txt", "secret_key.txt", "secrets_keys.txt"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == given
 
 
 def test_it_refuses_a_secret_file_it_cannot_read(tmp_path: Path) -> None:
@@ -81,7 +86,7 @@ def test_it_passes_check_deploy_and_prepares_the_instance(production: Process) -
     assert "entrypoint: manage.py check --deploy" in log
     assert "System check identified no issues" in log
     var = production.log.parent
-    assert (var / "portal.sqlite3").exists()  # migrated
+    assert (var / "from-file.sqlite3").exists()  # migrated, into the database DATABASE_URL_FILE names
     assert (var / "static" / "staticfiles.json").exists()  # collected
 
 
@@ -114,3 +119,8 @@ def test_it_answers_healthz_on_plain_http_for_the_container_healthcheck(producti
     assert response.status_code == 503  # no redirect to HTTPS; STS (127.0.0.1:443) does not answer here
     assert response.json()["checks"]["cloud"].startswith("down")
     assert response.json()["checks"]["database"] == "ok"
+    # The image's HEALTHCHECK sees the same: unhealthy, and says why.
+    result = healthcheck(production.env, production.port)
+    assert result.returncode == 1
+    assert "HTTP Error 503" in result.stderr
+    assert '"cloud": "down' in result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.demo.live import csp_violations, watch_csp
-from tests.deploy.conftest import deploy_env, entrypoint, manage
+from tests.deploy.conftest import deploy_env, entrypoint, healthcheck, manage
 from tests.hardening.conftest import PYTHON, Process, free_port
 
 pytestmark = pytest.mark.browser
@@ -50,10 +50,9 @@ class Deployed:
         page.on("response", answered)
 
 
-@pytest.fixture
-def deployed(tmp_path: Path, shared_services: dict[str, str]) -> Iterator[Deployed]:
-    var = tmp_path / "var"
-    var.mkdir()
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory, shared_services: dict[str, str]) -> Iterator[Deployed]:
+    var = tmp_path_factory.mktemp("deployed")
     localcloud_port, port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     env = deploy_env(
@@ -94,11 +93,19 @@ def sign_in(page: Any, url: str, username: str) -> None:
     page.wait_for_url(url)
 
 
-def test_it_serves_every_page_with_its_assets_and_uploads_through_the_page(
-    deployed: Deployed, page: Any, tmp_path: Path
-) -> None:
-    base = deployed.url
+@pytest.fixture
+def watched(deployed: Deployed, page: Any) -> Deployed:
+    deployed.failures.clear()
+    deployed.assets.clear()
     deployed.watch(page)
+    return deployed
+
+
+def test_it_serves_every_page_with_its_assets_and_uploads_through_the_page(
+    watched: Deployed, page: Any, tmp_path: Path
+) -> None:
+    deployed = watched
+    base = deployed.url
     watch_csp(page)
 
     page.goto(f"{base}/accounts/login/")
@@ -148,11 +155,16 @@ def test_it_serves_every_page_with_its_assets_and_uploads_through_the_page(
         client.close()
 
 
-def test_it_answers_an_unknown_page_with_the_portals_own_404(deployed: Deployed, page: Any) -> None:
-    deployed.watch(page)
+def test_it_answers_an_unknown_page_with_the_portals_own_404(watched: Deployed, page: Any) -> None:
+    deployed = watched
     response = page.goto(f"{deployed.url}/no/such/page/")
     assert response.status == 404
     assert "Django tried these URL patterns" not in page.content()  # DEBUG is off
     # The page's only failure is its own status: its stylesheet loaded.
     assert deployed.failures == [f"GET {deployed.url}/no/such/page/ answered 404"]
     assert any("pico.min." in asset for asset in deployed.assets)
+
+
+def test_it_reports_healthy_to_the_container_healthcheck(deployed: Deployed) -> None:
+    result = healthcheck(deployed.env, deployed.portal.port)
+    assert result.returncode == 0, result.stderr
