@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "portal.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, publishing less
+    "django.contrib.staticfiles",
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -181,7 +181,7 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "portal.staticfiles.AppDirectoriesFinder",
     "portal.staticfiles.VendorFinder",
 ]
 # Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored. Only

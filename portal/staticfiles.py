@@ -2,7 +2,7 @@
 
 A STATICFILES_DIRS entry publishes a whole folder: for pico that is 20 MB of colour variants that collectstatic would
 hash and compress on every deployment. VendorFinder publishes exactly the files of settings.STATIC_VENDOR_FILES,
-under their names there. StaticFilesConfig leaves out the bundles no page uses.
+under their names there. AppDirectoriesFinder is Django's, without the bundles no page uses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.checks import CheckMessage, Error
@@ -52,6 +52,10 @@ class VendorFinder(BaseFinder):
             yield source.name, storage
 
 
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    # ReDoc (13 MB; the API docs are Swagger UI) and DRF's browsable API (5 MB; the API renders JSON only).
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "drf_spectacular_sidecar/redoc/*", "rest_framework"]
+# ReDoc (13 MB; the API docs are Swagger UI) and DRF's browsable API (5 MB; the API renders JSON only).
+UNUSED = ["drf_spectacular_sidecar/redoc/*", "rest_framework/*"]
+
+
+class AppDirectoriesFinder(finders.AppDirectoriesFinder):
+    def list(self, ignore_patterns: list[str] | None) -> Any:
+        return super().list([*(ignore_patterns or []), *UNUSED])
