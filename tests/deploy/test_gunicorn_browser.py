@@ -57,8 +57,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, shared_services: dict[str
     url = f"http://127.0.0.1:{port}"
     env = deploy_env(
         var,
+        # DEBUG unset: off by default, in local mode too.
         CLOUD_BACKEND="local",
-        DEBUG="false",
         LOCALCLOUD_URL=f"http://127.0.0.1:{localcloud_port}",
         LOCALCLOUD_DATA=str(var / "localcloud"),
         LOCALCLOUD_APPID=APPID,
