@@ -37,7 +37,7 @@ chromium:
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo --origin http://127.0.0.1:$(PORT) --origin http://localhost:$(PORT) \
-		$(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
+		$(if $(DEMO_PASSWORD),--password="$(DEMO_PASSWORD)")
 	$(if $(filter false 0 no off,$(DEBUG)),$(BIN)/python manage.py collectstatic --noinput --verbosity 0)
 	DEBUG=$(DEBUG) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

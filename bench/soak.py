@@ -143,7 +143,7 @@ def running_stack(*, workers: int = 4, threads: int = 16) -> Iterator[Stack]:
         localcloud_args = [PYTHON, "-m", "localcloud", "--port", str(lc_port), "--data", env["LOCALCLOUD_DATA"]]
         localcloud = _spawn(stack, "localcloud", localcloud_args)
         wait_for(f"{localcloud_url}/_localcloud/health", 30, localcloud)
-        for command in (["migrate", "--noinput"], ["bootstrap_demo", "--password", password]):
+        for command in (["migrate", "--noinput"], ["bootstrap_demo", f"--password={password}"]):
             subprocess.run(
                 [PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
             )
