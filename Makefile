@@ -6,8 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+# Django's debug pages for `make run`; `make run DEBUG=false` shows the portal's own error pages and serves the
+# collected static files, as deployed.
+DEBUG  ?= true
 
-.PHONY: run test test-fast lint format bench soak install messages makemessages clean chromium wrk screenshots
+.PHONY: run serve collectstatic image test test-fast lint format bench soak install messages makemessages clean chromium wrk screenshots
 
 install: $(VENV)/.installed node_modules/.installed messages
 
@@ -47,8 +50,22 @@ chromium:
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo --origin http://127.0.0.1:$(PORT) --origin http://localhost:$(PORT) \
-		$(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+		$(if $(DEMO_PASSWORD),--password="$(DEMO_PASSWORD)")
+	$(if $(filter false 0 no off,$(DEBUG)),$(BIN)/python manage.py collectstatic --noinput --verbosity 0)
+	DEBUG=$(DEBUG) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The portal as deployed, without a container: deploy/entrypoint.sh (check, migrate, collectstatic, gunicorn on
+# $(PORT), DEBUG off). In local mode start localcloud first (`.venv/bin/python -m localcloud`).
+serve: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) deploy/entrypoint.sh --bind 127.0.0.1:$(PORT)
+
+# Hashed, compressed copies of the static files into STATIC_ROOT (default staticfiles/), which whitenoise serves.
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput
+
+# The container image (Dockerfile); `docker compose up` runs it with PostgreSQL, Redis and localcloud.
+image:
+	docker build -t cos-sign-portal .
 
 # The whole suite: qcloud, localcloud (real SDKs), signer, demo and the browser tests.
 test: install chromium

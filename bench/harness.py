@@ -280,6 +280,7 @@ def portal_env(*, var_dir: Path, localcloud_url: str, database_url: str, redis_u
         "CLOUD_BACKEND": "local",
         "DEBUG": "false",
         "PORTAL_VAR_DIR": str(var_dir),
+        "STATIC_ROOT": str(var_dir / "static"),
         "DATABASE_URL": database_url,
         "LOCALCLOUD_URL": localcloud_url,
         "LOCALCLOUD_PUBLIC_URL": localcloud_url,
@@ -365,6 +366,8 @@ def portal(
     `keep_alive`: gunicorn closes idle keep-alive connections after 2 s by default, racing clients that reuse them (a
     reset, not a server fault). Behind a proxy the proxy holds them; here the load generator does.
     """
+    # With DEBUG off the pages link the hashed names collectstatic writes (whitenoise serves them).
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     port = port or free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
     with open(log_path, "wb") as log:

@@ -87,7 +87,7 @@ def stack(
         password = secrets.token_urlsafe(16)
         bucket_args = [arg for bucket in buckets for arg in ("--bucket", bucket)]
         made = harness.bench_tool(
-            env, "setup", "--users", str(users), *bucket_args, "--region", REGION, "--password", password
+            env, "setup", "--users", str(users), *bucket_args, "--region", REGION, f"--password={password}"
         )
         tokens_file = work / "tokens.txt"
         tokens_file.write_text("".join(f"{u['name']} {u['token']}\n" for u in made["users"]))

@@ -92,7 +92,7 @@ def running_stack(*, workers: int = 4, threads: int = 16) -> Iterator[Stack]:
             stack.logs.append(first)
             with harness.localcloud(data, port=lc_port, log_path=first):
                 harness.manage(env, "migrate", "--noinput", timeout=120)
-                harness.manage(env, "bootstrap_demo", "--password", password, timeout=120)
+                harness.manage(env, "bootstrap_demo", f"--password={password}", timeout=120)
             # bootstrap_demo may write roles and sub-accounts into the data folder, which localcloud reads at start.
             second = workdir / "localcloud-2.log"
             stack.logs.append(second)

@@ -87,7 +87,8 @@ LOCAL_MODE = CLOUD_BACKEND == "local"
 
 VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", default=LOCAL_MODE)
+# Off unless asked for, in local mode too (`make run` asks): a 404 is then the portal's page, as in production.
+DEBUG = envbool("DEBUG", default=False)
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
     if not LOCAL_MODE:
@@ -118,6 +119,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware: static files skip the rest (sessions, CSRF, CSP) and keep the HTTPS redirect.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,7 +156,8 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ by default; DATABASE_URL (PostgreSQL) for several workers or hosts.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# DATABASE_URL and REDIS_URL may carry passwords: like the other secrets, they may come from NAME_FILE.
+DATABASES = {"default": env.db_url_config(envsecret("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while the audit log is written; the timeout rides out short write bursts.
     DATABASES["default"]["OPTIONS"] = {
@@ -168,7 +172,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every worker: credential cache, single flight, throttling),
 # otherwise local memory (one process).
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = envsecret("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -205,13 +209,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `manage.py collectstatic` writes the files here; whitenoise serves them from here when DEBUG is off.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored.
-    ("vendor/cos-js-sdk-v5", BASE_DIR / "node_modules" / "cos-js-sdk-v5" / "dist"),
-    ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "portal.staticfiles.AppDirectoriesFinder",
+    "portal.staticfiles.VendorFinder",
 ]
+# Browser libraries come from npm (package.json) and are served as they are: no build step, nothing vendored. Only
+# the files the pages load are published (pico's package alone holds 20 MB of variants the pages never use).
+STATIC_VENDOR_FILES = {
+    "vendor/cos-js-sdk-v5/cos-js-sdk-v5.min.js": BASE_DIR / "node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js",
+    "vendor/pico/pico.min.css": BASE_DIR / "node_modules/@picocss/pico/css/pico.min.css",
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic stores each file under a name with its content's hash, plus gzip copies; whitenoise then answers
+    # them with a cache lifetime of ten years ("immutable"): a changed file gets a new name.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Cloud ---------------------------------------------------------------------------------------------------------
 LOCALCLOUD_URL = env.str("LOCALCLOUD_URL", default="http://127.0.0.1:9100").rstrip("/")
@@ -300,6 +317,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", default=not LOCAL_MODE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=not LOCAL_MODE)
+# The container's health check asks over plain HTTP, from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL_MODE else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL_MODE
 SECURE_HSTS_PRELOAD = not LOCAL_MODE

@@ -69,6 +69,23 @@ def isolated_cache(settings: Any) -> Iterator[str]:
         own.close()
 
 
+@pytest.fixture(scope="session")
+def empty_static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("static")
+
+
+@pytest.fixture(autouse=True)
+def static_files_unhashed(settings: Any, empty_static_root: Path) -> None:
+    """Pages link plain /static/ names, served from the finders: the hashed copies exist only after collectstatic,
+    which the deployment tests (tests/deploy/) run as a deployment does. Nothing collected earlier into the
+    checkout's STATIC_ROOT is served instead."""
+    settings.STATIC_ROOT = empty_static_root
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture(autouse=True)
 def audit_drained_by_the_test(settings: Any) -> None:
     """With SIGNER_AUDIT=outbox (the Redis pass), audit rows reach the database when a test calls

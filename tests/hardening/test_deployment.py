@@ -36,6 +36,7 @@ def production_env(var_dir: Path, **extra: str) -> dict[str, str]:
             "PORTAL_SECRETS_KEYS": Fernet.generate_key().decode(),
             "ALLOWED_HOSTS": HOST,
             "PORTAL_VAR_DIR": str(var_dir),
+            "STATIC_ROOT": str(var_dir / "static"),
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             **extra,
         }
@@ -70,7 +71,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     var = tmp_path_factory.mktemp("production")
     env = production_env(var, BEHIND_TLS_PROXY="true", DJANGO_SUPERUSER_PASSWORD=PASSWORD)
     superuser = ("createsuperuser", "--noinput", "--username", "alice", "--email", "alice@example.com")
-    for args in (("migrate", "--noinput"), superuser):
+    for args in (("migrate", "--noinput"), ("collectstatic", "--noinput"), superuser):
         result = manage(env, *args)
         assert result.returncode == 0, result.stdout + result.stderr
     port = free_port()

@@ -47,6 +47,8 @@ def settings_reads() -> dict[str, str]:
     names: dict[str, str] = {}
     for how, call in _reads(tree):
         first = call.args[0] if call.args else None
+        if isinstance(first, ast.Call):
+            continue  # env.db_url_config(envsecret("DATABASE_URL")): the inner call is the read, and is found too
         if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
             raise AssertionError(f"portal/settings.py line {call.lineno}: {how}() with a name that is not a literal")
         names[first.value] = how

@@ -38,7 +38,8 @@ def test_it_runs_local_mode_with_no_configuration(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["local"] is True
-    assert values["debug"] is True
+    # Debug pages only when asked for (make run asks): a local 404 is the portal's page.
+    assert values["debug"] is False
     # Local mode generates its secrets into var/ rather than hard-coding them.
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "secrets_key").exists()
@@ -114,7 +115,7 @@ def test_it_starts_from_a_copy_of_env_example_as_if_nothing_were_set(tmp_path: P
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["local"] is True
-    assert values["debug"] is True
+    assert values["debug"] is False  # off unless asked for, in local mode too
     assert values["hosts"] == ["127.0.0.1", "localhost", "[::1]"]
     assert values["sts"] == "sts.tencentcloudapi.com"
 
@@ -123,3 +124,9 @@ def test_it_rejects_an_unknown_backend(tmp_path: Path) -> None:
     result = _settings(tmp_path, CLOUD_BACKEND="aws")
     assert result.returncode != 0
     assert "CLOUD_BACKEND must be 'local' or 'tencent', not 'aws'" in result.stderr
+
+
+def test_it_shows_debug_pages_when_asked(tmp_path: Path) -> None:
+    result = _settings(tmp_path, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is True
