@@ -68,12 +68,15 @@ image:
 	docker build -t cos-sign-portal .
 
 # The whole suite: qcloud, localcloud (real SDKs), signer, demo and the browser tests.
+# Two workers (pytest-xdist) for the machine's two cores; a test file stays on one worker (its fixtures with it).
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 test: install chromium
-	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Everything but the browser tests, for a quick loop.
 test-fast: install
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
