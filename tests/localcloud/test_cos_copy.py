@@ -90,7 +90,8 @@ def test_it_shares_the_stored_body_instead_of_copying_it(
     root.copy_object(Bucket=bucket, Key="twin.bin", CopySource=source(bucket, "big.bin"))
     storage = localcloud.app.cos.storage
     original, twin = storage.get_object(bucket, "big.bin"), storage.get_object(bucket, "twin.bin")
-    assert original is not None and twin is not None
+    assert original is not None
+    assert twin is not None
     assert original.blob != twin.blob
     assert os.stat(storage.blob_path(original.blob)).st_ino == os.stat(storage.blob_path(twin.blob)).st_ino
     root.delete_object(Bucket=bucket, Key="big.bin")
