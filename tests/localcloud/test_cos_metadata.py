@@ -55,7 +55,8 @@ def test_it_takes_the_content_type_from_the_extension_when_none_is_sent(
     localcloud: RunningServer, root: CosS3Client, bucket: str
 ) -> None:
     host = f"{localcloud.host}:{localcloud.port}"
-    for key, expected in (("photo.png", "image/png"), ("notes.txt", "text/plain"), ("blob", "application/octet-stream")):
+    guesses = (("photo.png", "image/png"), ("notes.txt", "text/plain"), ("blob", "application/octet-stream"))
+    for key, expected in guesses:
         auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", key, headers={"host": host})
         sent = requests.put(
             f"{localcloud.url}/cos/{REGION}/{bucket}/{key}", data=b"x", headers={"Authorization": auth}, timeout=10
