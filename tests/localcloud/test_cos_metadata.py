@@ -64,6 +64,8 @@ def test_it_takes_the_content_type_from_the_extension_when_none_is_sent(
         assert sent.status_code == 200
         assert "Content-Type" not in sent.request.headers
         assert root.head_object(Bucket=bucket, Key=key)["Content-Type"] == expected
+    root.put_object(Bucket=bucket, Key="sdk.png", Body=b"x")  # cos-python-sdk-v5 sends no Content-Type of its own
+    assert root.head_object(Bucket=bucket, Key="sdk.png")["Content-Type"] == "image/png"
     root.put_object(Bucket=bucket, Key="page.png", Body=b"x", ContentType="text/html")
     assert root.head_object(Bucket=bucket, Key="page.png")["Content-Type"] == "text/html"
 

@@ -130,13 +130,22 @@ def state(cloud: Cloud) -> dict[str, Any]:
         for entry in storage.iter_listing(bucket.name, "", "", ""):
             assert entry.obj is not None
             with storage.open_object(entry.obj) as body:
-                objects[(bucket.name, entry.key)] = (entry.obj.etag, entry.obj.headers, entry.obj.modified, body.read())
+                info = storage.get_object(bucket.name, entry.key)  # with its tags and ACL, which listings leave out
+                assert info is not None
+                objects[(bucket.name, entry.key)] = (
+                    info.etag,
+                    info.headers,
+                    info.modified,
+                    info.tags,
+                    info.acl,
+                    body.read(),
+                )
         for upload in storage.list_uploads(bucket.name, ""):
             parts = [(p.number, p.etag, p.size, p.blob) for p in storage.list_parts(upload.upload_id)]
             uploads[upload.upload_id] = (upload.bucket, upload.key, upload.headers, parts)
     files = sorted(str(path.relative_to(storage.root)) for path in Path(storage.root).rglob("*") if path.is_file())
     return {
-        "buckets": [(b.name, b.region, b.created, b.cors) for b in buckets],
+        "buckets": [(b.name, b.region, b.created, b.cors, b.acl, b.tags) for b in buckets],
         "objects": objects,
         "uploads": uploads,
         "files": [name for name in files if not name.startswith("meta.sqlite3")],
