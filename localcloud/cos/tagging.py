@@ -1,9 +1,10 @@
 """Object and bucket tags: PUT/GET/DELETE ?tagging, and `x-cos-tagging` on uploads and copies.
 
-Limits from Tencent's "Object Tag Overview" (COS user guide): at most 10 tags per object, keys of 1-127 and values
-of 1-255 UTF-8 characters made of letters, digits, spaces and `+ - = . _ : / @`, keys unique. The error codes are
-S3's (400 InvalidTag, 400 BadRequest for too many tags), which COS's tagging API mirrors; the answer documents are
-those of the PUT/GET Object tagging and Bucket tagging API references:
+Limits from Tencent's API reference "PUT Object tagging" (at most 10 tags; a key shorter than 128 bytes, a value
+shorter than 256 bytes, of letters including Chinese, digits and `+ - _ = / . : @`) and its "Object Tag Overview"
+(spaces allowed too, keys and values 1-127 and 1-255 UTF-8 characters, keys unique): both bounds hold here. The
+error codes are S3's (400 InvalidTag, 400 BadRequest for too many tags), which COS's tagging API mirrors (its
+references name no codes of their own); the answer documents are those of the Object and Bucket tagging references:
 `<Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>`.
 """
 
@@ -26,7 +27,7 @@ SYMBOLS = set(" +-=._:/@")
 
 
 def _valid(text: str, limit: int) -> bool:
-    return 1 <= len(text) <= limit and all(c.isalnum() or c in SYMBOLS for c in text)
+    return 1 <= len(text.encode("utf-8", "surrogatepass")) <= limit and all(c.isalnum() or c in SYMBOLS for c in text)
 
 
 def check(tags: list[tuple[str, str]], limit: int = MAX_TAGS) -> Tags:

@@ -51,6 +51,7 @@ def test_it_tags_an_object_from_its_upload_header(root: CosS3Client, bucket: str
     [
         ([(f"k{n}", "v") for n in range(11)], "BadRequest"),
         ([("k" * 128, "v")], "InvalidTag"),
+        ([("标签" * 22, "v")], "InvalidTag"),  # 44 characters, 132 bytes of UTF-8
         ([("k", "v" * 256)], "InvalidTag"),
         ([("bad<key>", "v")], "InvalidTag"),
         ([("k", "a"), ("k", "b")], "InvalidTag"),
@@ -68,7 +69,7 @@ def test_it_refuses_tags_beyond_cos_limits(
 
 def test_it_accepts_ten_tags_of_the_longest_lengths(root: CosS3Client, bucket: str) -> None:
     root.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
-    tags = [(f"{n}" + "k" * 126, "v" * 255) for n in range(10)]
+    tags = [(f"{n}" + "k" * 126, "v" * 255) for n in range(9)] + [("标签" * 21, "值" * 85)]
     root.put_object_tagging(Bucket=bucket, Key="a.txt", Tagging=tag_set(*tags))
     assert len(tags_of(root.get_object_tagging(Bucket=bucket, Key="a.txt"))) == 10
 
