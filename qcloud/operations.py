@@ -53,9 +53,10 @@ OPERATIONS: dict[str, str] = {
 # Operations CAM authorises under another operation's action. cos-js-sdk-v5 scopes its temporary keys this way
 # (src/base.js: putObjectCopy and uploadPartCopy ask for name/cos:PutObject on the destination and
 # name/cos:GetObject on the source; deleteMultipleObject asks for name/cos:DeleteObject on every key), and
-# Tencent's "DELETE Multiple Objects" reference says a signed request is checked for cos:DeleteObject key by key.
-# (That reference's page for PUT Object - Copy now names cos:PutObjectCopy for the destination; the SDK's scope,
-# which COS must accept, and the policy guide's examples use PutObject, so that is what is checked here.)
+# Tencent's "DELETE Multiple Objects" reference says a signed request is checked for cos:DeleteObject key by key, and
+# its "Upload Part - Copy" reference asks for GetObject on the source and PutObject on the destination. (The Chinese
+# "PUT Object - Copy" page now names cos:PutObjectCopy for the destination; the SDK's scope, which COS must accept,
+# uses PutObject, so that is what is checked here.)
 ACTION_OF: dict[str, str] = {
     "PutObjectCopy": "PutObject",
     "UploadPartCopy": "PutObject",

@@ -121,11 +121,19 @@ class Call:
         if operation in {"GetBucket", "HeadBucket"}:
             return acl.anonymous_may("READ", bucket.acl)
         if operation in {"GetObject", "HeadObject"}:
-            info = self.storage.get_object(self.bucket_name, self.key)
-            if info is None:  # a public bucket answers NoSuchKey, a private one AccessDenied
-                return acl.anonymous_may("READ", bucket.acl)
-            return acl.object_readable(info.acl, bucket.acl)
+            return self.public_object(self.bucket_name, self.key)
         return False
+
+    def public_object(self, bucket_name: str, key: str) -> bool:
+        """Whether everyone may read the object (its ACL, or its bucket's when the object's is "default"). A key
+        that does not exist is public in a public-read bucket: it answers NoSuchKey there, AccessDenied elsewhere."""
+        bucket = self.storage.get_bucket(bucket_name)
+        if bucket is None:
+            return False
+        info = self.storage.get_object(bucket_name, key)
+        if info is None:
+            return acl.anonymous_may("READ", bucket.acl)
+        return acl.object_readable(info.acl, bucket.acl)
 
     def bucket(self) -> Bucket:
         """The addressed bucket; NoSuchBucket when it does not exist in the addressed region."""

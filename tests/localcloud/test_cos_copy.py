@@ -257,3 +257,20 @@ def test_it_needs_get_object_on_the_source_and_put_object_on_the_destination(
         )
     assert cos_error(part_denied)[:2] == (403, "AccessDenied")
     assert root.object_exists(Bucket=bucket, Key="out/a.txt") is False
+
+
+def test_it_lets_a_caller_copy_a_public_read_source_it_has_no_policy_for(
+    root: CosS3Client,
+    bucket: str,
+    issue: Callable[..., IssuedCredentials],
+    temporary_client: Callable[[IssuedCredentials], CosS3Client],
+) -> None:
+    """The reference: the caller needs read permission on the source, or the source is public-read."""
+    root.put_object(Bucket=bucket, Key="shared/open.txt", Body=b"open", ACL="public-read")
+    root.put_object(Bucket=bucket, Key="shared/closed.txt", Body=b"closed")
+    writer = temporary_client(issue(policy(allow(["name/cos:PutObject"], [resource(bucket, "out/*")]))))
+    writer.copy_object(Bucket=bucket, Key="out/open.txt", CopySource=source(bucket, "shared/open.txt"))
+    assert root.get_object(Bucket=bucket, Key="out/open.txt")["Body"].get_raw_stream().read() == b"open"
+    with pytest.raises(CosServiceError) as denied:
+        writer.copy_object(Bucket=bucket, Key="out/closed.txt", CopySource=source(bucket, "shared/closed.txt"))
+    assert cos_error(denied)[:2] == (403, "AccessDenied")
