@@ -1,8 +1,9 @@
 """PUT/GET Object acl and PUT/GET Bucket acl (the list itself is acl.py's).
 
-PUT ?acl takes the x-cos-acl / x-cos-grant-* headers or, without them, an AccessControlPolicy body (the API
-references' two ways). GET Object acl answers `x-cos-acl: default` for an object that follows its bucket, which
-cos-python-sdk-v5 reads as CannedACL "default".
+PUT ?acl takes the x-cos-acl / x-cos-grant-* headers or, without them, an AccessControlPolicy body: one of the two,
+as the API references say. Header grantees `id="<uin>"` and `id="<uin>/<sub uin>"` are answered in the
+`qcs::cam::uin/...` form bodies use. GET Object acl answers `x-cos-acl: default` for an object that follows its
+bucket, which cos-python-sdk-v5 reads as CannedACL "default".
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from localcloud.cos import acl
 from localcloud.cos.answers import XML, identity
 from localcloud.cos.call import Call
-from localcloud.cos.errors import no_such_key
+from localcloud.cos.errors import invalid_argument, no_such_key
 from localcloud.cos.request import Response
 from localcloud.cos.storage import Acl
 
@@ -20,6 +21,9 @@ def _requested(call: Call, *, for_object: bool) -> Acl | None:
     given = acl.from_headers(call.request.headers, for_object=for_object)
     if given is None:
         given = acl.from_body(call.read_xml_body())
+    elif call.request.content_length:
+        # The PUT Object acl and PUT Bucket acl references: headers or a body, "only one of the two ways".
+        raise invalid_argument("Set the ACL with the x-cos-acl / x-cos-grant-* headers or with a body, not both.")
     if for_object and given.get("canned") == "default" and not given.get("grants"):
         return None
     return given

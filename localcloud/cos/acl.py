@@ -7,8 +7,9 @@ Grant to the group AllUsers with READ is public-read, with WRITE too public-read
 header `x-cos-acl: default` follows its bucket).
 
 Stored as {"canned": <name or "">, "grants": [[grantee, permission], ...]}, grantee "uri:<group URI>" or
-"id:<qcs::cam::...>". The owner's FULL_CONTROL is implied and never stored. An object without a stored list is
-"default". Only anonymous requests are judged by ACLs here: signed requests are judged by their CAM policies.
+"id:qcs::cam::uin/<uin>:uin/<uin>". The owner's FULL_CONTROL is implied and never stored. An object without a stored
+list is "default". Only anonymous requests are judged by ACLs here (and a copy's public source): signed requests are
+judged by their CAM policies.
 """
 
 from __future__ import annotations
@@ -71,8 +72,17 @@ def _grantees(header: str, value: str) -> list[str]:
         match = _GRANTEE.fullmatch(item)
         if match is None:
             raise invalid_argument(f'{header} must list id="..." or uri="..." grantees, got {value[:80]!r}.')
-        found.append(f"{match[1]}:{match[2]}")
+        found.append(f"{match[1]}:{_canonical(match[2]) if match[1] == 'id' else match[2]}")
     return found
+
+
+def _canonical(grantee: str) -> str:
+    """The references write header grantees as `id="<uin>"` (a root account) or `id="<uin>/<sub uin>"`, and
+    bodies and answers as `qcs::cam::uin/<uin>:uin/<uin or sub uin>`: the stored form is the latter."""
+    owner, _, sub = grantee.partition("/")
+    if grantee.startswith("qcs::") or not owner.isdigit() or (sub and not sub.isdigit()):
+        return grantee
+    return f"qcs::cam::uin/{owner}:uin/{sub or owner}"
 
 
 def from_body(data: bytes) -> Acl:

@@ -143,3 +143,24 @@ def test_it_checks_each_acl_action(
     getattr(allowed, operation)(Bucket=bucket, **target, **arguments)
     if "ACL" in arguments:
         assert anonymous(localcloud, bucket, "a.txt").status_code == 200
+
+
+def test_it_answers_header_grantees_in_the_cam_form(root: CosS3Client, bucket: str) -> None:
+    root.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
+    root.put_object_acl(Bucket=bucket, Key="a.txt", GrantRead='id="100000000002",id="100000000001/100000000011"')
+    grants = root.get_object_acl(Bucket=bucket, Key="a.txt")["AccessControlList"]["Grant"]
+    assert [(g["Grantee"]["ID"], g["Permission"]) for g in grants[1:]] == [
+        ("qcs::cam::uin/100000000002:uin/100000000002", "READ"),
+        ("qcs::cam::uin/100000000001:uin/100000000011", "READ"),
+    ]
+
+
+def test_it_refuses_an_acl_given_both_by_header_and_by_body(
+    localcloud: RunningServer, root: CosS3Client, bucket: str
+) -> None:
+    root.put_object(Bucket=bucket, Key="a.txt", Body=b"x")
+    body = {"Owner": {"ID": "qcs::cam::uin/100000000001:uin/100000000001"}, "AccessControlList": {"Grant": []}}
+    with pytest.raises(CosServiceError) as refused:
+        root.put_object_acl(Bucket=bucket, Key="a.txt", ACL="public-read", AccessControlPolicy=body)
+    assert cos_error(refused)[:2] == (400, "InvalidArgument")
+    assert anonymous(localcloud, bucket, "a.txt").status_code == 403
