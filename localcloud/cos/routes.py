@@ -11,7 +11,8 @@ The dispatcher (service.py) refuses a request that matches nothing, and runs a m
 whose results the policy's conditions need, then authorisation again with them), and the handler.
 
 To add an operation: write its handler, add a Route here (and, for a new sub-resource, nothing else: the name comes
-from the route), add it to qcloud.operations.OPERATIONS for its CAM action and resource level, drop it from
+from the route), add it to qcloud.operations.OPERATIONS for its resource level (and to ACTION_OF when CAM
+authorises it under another operation's action, as a copy is PutObject), drop it from
 NOT_IMPLEMENTED, and regenerate COVERAGE.md (`python -m localcloud.coverage`).
 """
 
