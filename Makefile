@@ -7,9 +7,22 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast lint format bench soak install clean chromium wrk screenshots
+.PHONY: run test test-fast lint format bench soak install messages makemessages clean chromium wrk screenshots
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed messages
+
+# Bring the catalogs up to date with the templates, the Python and the page scripts; then translate what is new.
+LANGS ?= zh_Hans ja en
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='node_modules/*' --ignore='staticfiles/*' --ignore='artifacts/*' \
+	--ignore='var/*' --ignore='tests/*' --ignore='bench/*' --ignore='docs/*'
+makemessages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages --no-obsolete $(addprefix -l ,$(LANGS)) $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages -d djangojs --no-obsolete $(addprefix -l ,$(LANGS)) $(MESSAGES_IGNORE)
+
+# The translations (locale/*/LC_MESSAGES/*.po) compiled to the .mo files Django reads; msgfmt is GNU gettext.
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: run 'sudo apt-get install -y gettext'"; exit 1; }
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles >/dev/null
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,8 +82,13 @@ bench: install wrk
 soak: install
 	$(BIN)/python -m bench.soak
 
-# Copy the screenshots the browser tests saved (artifacts/, git-ignored) to docs/screenshots for the README.
-screenshots:
+# Refresh the README's pictures: the browser tests that take screenshots save them under artifacts/ (git-ignored),
+# then they are copied to docs/screenshots/, which is committed. Commit the PNGs that changed.
+SCREENSHOT_TESTS := tests/browser/test_demo_journey.py tests/browser/test_demo_limits.py \
+	tests/browser/test_demo_paging.py tests/browser/test_demo_upload.py
+screenshots: install chromium
+	rm -rf artifacts/screenshots
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -q $(SCREENSHOT_TESTS)
 	mkdir -p docs/screenshots
 	cp artifacts/screenshots/*.png docs/screenshots/
 

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from bench.harness import PYTHON, ROOT, MiB, free_port, stop_process
+from bench.harness import PYTHON, ROOT, MiB
+from tests.net import free_port, stop_process
 
 CHUNK = MiB
 

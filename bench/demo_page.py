@@ -1,4 +1,5 @@
-"""The demo's objects page on a 100,000-object bucket beside a 10-object bucket (issue 5 #6): target < 2x.
+"""The demo's objects page on a 100,000-object bucket beside a 10-object bucket: target < 2x
+(a page must cost about the same however large the bucket).
 
 The portal runs under gunicorn with the same production-style settings as bench/sign.py; a user signs in through the
 login form (session + CSRF, like a browser) with a "read-write own prefix" policy on `demo-*` buckets, and the page

@@ -12,8 +12,6 @@ import os
 import platform
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.net import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -129,12 +129,6 @@ def report(name: str, command: str, tables: Sequence[Table], extra: Mapping[str,
 # ---------------------------------------------------------------------------------------------------- processes
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def scratch_dir(prefix: str) -> Iterator[Path]:
     SCRATCH.mkdir(parents=True, exist_ok=True)
@@ -161,17 +155,6 @@ def wait_http(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] 
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 @dataclass
 class Localcloud:
     process: subprocess.Popen[bytes]
@@ -194,13 +177,17 @@ class Localcloud:
 
 
 @contextlib.contextmanager
-def localcloud(data_dir: Path | None = None) -> Iterator[Localcloud]:
-    """`python -m localcloud` as a separate process on a free port with its own data folder (kept if given)."""
+def localcloud(
+    data_dir: Path | None = None, *, port: int | None = None, log_path: Path | None = None
+) -> Iterator[Localcloud]:
+    """`python -m localcloud` as a separate process with its own data folder (kept if given), on `port` or a free
+    one; its output goes to `log_path` (kept: the caller reads it) or to a log file removed afterwards."""
     with contextlib.ExitStack() as stack:
         data = data_dir or stack.enter_context(scratch_dir("localcloud-"))
-        log_path = (data.parent if data_dir else data) / f"localcloud-{secrets.token_hex(3)}.log"
-        port = free_port()
-        log = stack.enter_context(open(log_path, "wb"))
+        remove_log = data_dir is not None and log_path is None
+        log_path = log_path or (data.parent if data_dir else data) / f"localcloud-{secrets.token_hex(3)}.log"
+        port = port or free_port()
+        log = stack.enter_context(open(log_path, "ab"))
         env = {**os.environ, "LOCALCLOUD_DATA": str(data)}
         for name in ("LOCALCLOUD_SECRET_ID", "LOCALCLOUD_SECRET_KEY", "LOCALCLOUD_APPID"):
             env.pop(name, None)
@@ -216,7 +203,7 @@ def localcloud(data_dir: Path | None = None) -> Iterator[Localcloud]:
             yield Localcloud(process, port, data, log_path)
         finally:
             stop_process(process)
-            if data_dir is not None:
+            if remove_log:
                 log_path.unlink(missing_ok=True)
 
 
@@ -364,9 +351,21 @@ def redis_available(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def portal(env: dict[str, str], *, workers: int = 2, threads: int = 4, log_dir: Path) -> Iterator[Portal]:
-    """The portal under gunicorn (gthread workers) on a free port."""
-    port = free_port()
+def portal(
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    log_dir: Path,
+    port: int | None = None,
+    keep_alive: int = 30,
+) -> Iterator[Portal]:
+    """The portal under gunicorn (gthread workers) on `port` or a free one.
+
+    `keep_alive`: gunicorn closes idle keep-alive connections after 2 s by default, racing clients that reuse them (a
+    reset, not a server fault). Behind a proxy the proxy holds them; here the load generator does.
+    """
+    port = port or free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -384,7 +383,9 @@ def portal(env: dict[str, str], *, workers: int = 2, threads: int = 4, log_dir: 
                 "--backlog",
                 "2048",
                 "--keep-alive",
-                "30",
+                str(keep_alive),
+                "--timeout",
+                "60",
                 "--log-level",
                 "warning",
             ],

@@ -1,4 +1,4 @@
-"""Where a cached /sign spends its time (issue 5 #7): py-spy samples both gunicorn workers while wrk drives GET /sign
+"""Where a cached /sign spends its time: py-spy samples both gunicorn workers while wrk drives GET /sign
 (credentials from the cache, 100 users, 50 connections), then prints the top frames and a breakdown by step.
 
     python -m bench.profile_sign [--duration 20] [--threads 4]
@@ -20,7 +20,7 @@ STEPS: list[tuple[str, str]] = [
     ("policy render (substitute, parse, limits)", "AccessPolicy.render ("),
     ("policy render (per-worker memo)", "_render (signer/services.py"),
     ("policy digest", "policy_digest ("),
-    ("credential cache read + decrypt", "_obtain ("),
+    ("credential cache read + decrypt", "credentials_cached ("),
     ("audit record (outbox RPUSH or INSERT)", "record (signer/audit.py"),
     ("audit drain (background, batched)", "drain (signer/audit.py"),
     ("what-if: cached policy lookup", "resolved (bench/whatif.py"),

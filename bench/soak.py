@@ -20,12 +20,9 @@ import argparse
 import base64
 import contextlib
 import hashlib
-import os
 import random
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,38 +37,20 @@ from urllib.parse import quote
 
 import requests
 
+from bench import harness
+from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from qcloud.cos_signature import make_authorization
+from tests.net import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 REGION = "ap-guangzhou"
-APPID = "1250000000"
-BUCKET = f"demo-{APPID}"
-ROOT_SECRET_ID = "AKIDLOCALCLOUDDEVELOPMENTKEY0000"
-ROOT_SECRET_KEY = "localclouddevelopmentsecretkey00"  # the emulator's documented development key
+BUCKET = f"demo-{DEFAULT_APPID}"
+# The emulator's documented development keys: what the read-back uses, and what localcloud prints at start on purpose.
+ROOT_SECRET_ID = DEFAULT_SECRET_ID
+ROOT_SECRET_KEY = DEFAULT_SECRET_KEY
 USERS = ("alice", "bob")
 # Weighted mix of what one client does next.
 MIX = (("sign", 3), ("sts", 3), ("sts_scoped", 2), ("list", 3), ("upload", 5))
 REFRESH_MARGIN = 120  # fetch new credentials this long before the held ones expire
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode} before answering {url}")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
 
 
 @dataclass
@@ -83,105 +62,48 @@ class Stack:
     localcloud_url: str
     portal_url: str
     password: str
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    logs: list[IO[bytes]] = field(default_factory=list)
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(self.processes):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        for log in self.logs:
-            log.close()
+    logs: list[Path] = field(default_factory=list)
 
     def log_tail(self, lines: int = 40) -> str:
         text = []
-        for log in self.logs:
-            path = Path(log.name)
+        for path in self.logs:
             content = path.read_text(errors="replace").splitlines()[-lines:]
             text.append(f"--- {path.name}\n" + "\n".join(content))
         return "\n".join(text)
 
 
-def _spawn(stack: Stack, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-    log = open(stack.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed in Stack.stop
-    stack.logs.append(log)
-    process = subprocess.Popen(args, cwd=ROOT, env=stack.env, stdout=log, stderr=subprocess.STDOUT)
-    stack.processes.append(process)
-    return process
-
-
 @contextlib.contextmanager
 def running_stack(*, workers: int = 4, threads: int = 16) -> Iterator[Stack]:
+    """localcloud and the portal (bench/harness.py's processes) with users from bootstrap_demo, on SQLite."""
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
-    lc_port, portal_port = free_port(), free_port()
+    lc_port = free_port()
     localcloud_url = f"http://127.0.0.1:{lc_port}"
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(
-        {
-            "CLOUD_BACKEND": "local",
-            "DEBUG": "false",
-            "PORTAL_VAR_DIR": str(workdir / "var"),
-            "LOCALCLOUD_DATA": str(workdir / "localcloud"),
-            "LOCALCLOUD_URL": localcloud_url,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            # The soak measures robustness, not the per-user throttle: lift it far above what 50 clients can reach.
-            "SIGNER_RATE": "1000000/min",
-            "SIGNER_LOGIN_RATE": "1000000/min",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
+    var = workdir / "var"
+    env = harness.portal_env(
+        var_dir=var, localcloud_url=localcloud_url, database_url=f"sqlite:///{var / 'portal.sqlite3'}"
     )
+    env.update({"LOCALCLOUD_DATA": str(workdir / "localcloud"), "PYTHONUNBUFFERED": "1"})
     password = secrets.token_urlsafe(12)
-    stack = Stack(workdir, env, localcloud_url, f"http://127.0.0.1:{portal_port}", password)
+    stack = Stack(workdir, env, localcloud_url, "", password)
+    data = Path(env["LOCALCLOUD_DATA"])
     try:
-        localcloud_args = [PYTHON, "-m", "localcloud", "--port", str(lc_port), "--data", env["LOCALCLOUD_DATA"]]
-        localcloud = _spawn(stack, "localcloud", localcloud_args)
-        wait_for(f"{localcloud_url}/_localcloud/health", 30, localcloud)
-        for command in (["migrate", "--noinput"], ["bootstrap_demo", "--password", password]):
-            subprocess.run(
-                [PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120
+        with contextlib.ExitStack() as processes:
+            first = workdir / "localcloud.log"
+            stack.logs.append(first)
+            with harness.localcloud(data, port=lc_port, log_path=first):
+                harness.manage(env, "migrate", "--noinput", timeout=120)
+                harness.manage(env, "bootstrap_demo", "--password", password, timeout=120)
+            # bootstrap_demo may write roles and sub-accounts into the data folder, which localcloud reads at start.
+            second = workdir / "localcloud-2.log"
+            stack.logs.append(second)
+            processes.enter_context(harness.localcloud(data, port=lc_port, log_path=second))
+            portal = processes.enter_context(
+                harness.portal(env, workers=workers, threads=threads, log_dir=workdir, keep_alive=75)
             )
-        # bootstrap_demo may write roles and sub-accounts into the data folder, which localcloud reads at start.
-        localcloud.terminate()
-        localcloud.wait(timeout=10)
-        localcloud = _spawn(stack, "localcloud-2", localcloud_args)
-        wait_for(f"{localcloud_url}/_localcloud/health", 30, localcloud)
-        portal = _spawn(
-            stack,
-            "portal",
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{portal_port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--timeout",
-                "60",
-                # gunicorn closes idle keep-alive connections after 2 s by default, racing clients that reuse them
-                # (a reset, not a server fault). Behind a proxy the proxy holds them; here the clients do.
-                "--keep-alive",
-                "75",
-                "--log-level",
-                "warning",
-            ],
-        )
-        wait_for(f"{stack.portal_url}/healthz", 60, portal)
-        yield stack
+            stack.portal_url = portal.url
+            stack.logs.append(portal.log_path)
+            yield stack
     finally:
-        stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -1,7 +1,7 @@
 """A what-if for the signer's owner, mounted only in the benchmark configuration at /bench/sign-whatif.
 
 The same /sign (same view class, envelope, authentication, throttle, credential cache and single flight: it calls
-signer.services' own `_obtain`), with the two costs the profile shows removed the way the findings propose:
+signer.credential_cache.credentials_cached), with the two costs the profile shows removed the way the findings propose:
 
 1. the policy lookup (`selectors.policy_for_user`: a five-table join, ~1 ms of PostgreSQL planning per request) is
    remembered per user in the shared cache for POLICY_TTL seconds (the real fix also needs invalidation on policy,
@@ -9,10 +9,10 @@ signer.services' own `_obtain`), with the two costs the profile shows removed th
 2. the audit row is appended to an in-process buffer that a background thread writes with one bulk_create every
    FLUSH_INTERVAL seconds (and at exit), instead of one INSERT + COMMIT inside every request.
 
-It exists to measure how far those two changes would move target 1, not to serve anyone: the product path is /sign.
-/sign has since made both changes its own way (signer/selectors.py's versioned policy cache; signer/audit.py's Redis
-outbox, durable once Redis acknowledges the RPUSH); the what-if stays as the bound of an audit that costs the request
-nothing at all (rows die with the worker).
+It exists to measure how far those two changes would move the cached /sign's throughput, not to serve anyone: the
+product path is /sign. /sign has since made both changes its own way (signer/policy_cache.py's versioned policy
+cache; signer/audit.py's Redis outbox, durable once Redis acknowledges the RPUSH); the what-if stays as the bound of
+an audit that costs the request nothing at all (rows die with the worker).
 """
 
 from __future__ import annotations
@@ -30,9 +30,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from signer import services
-from signer.api import SignApi, client_ip
+from signer.api import SignApi
+from signer.credential_cache import credentials_cached
 from signer.logging import register_secret
 from signer.models import IssuedCredential
+from signer.net import client_ip
+from signer.scopes import bucket_hint
 from signer.selectors import policy_for_user
 
 POLICY_TTL = 60
@@ -101,7 +104,7 @@ class WhatIfSignApi(SignApi):
         access_policy, rendered, digest, duration = resolved(user)
         account = access_policy.account
         username = user.get_username()
-        entry, from_cache = services._obtain(
+        entry, from_cache = credentials_cached(
             account=account, policy=rendered, digest=digest, duration=duration, username=username
         )
         register_secret(entry.tmp_secret_key, entry.session_token)
@@ -127,8 +130,8 @@ class WhatIfSignApi(SignApi):
             **{f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)},
             region=account.default_region,
             appid=account.appid,
-            bucket_hint=services.bucket_hint(rendered),
+            bucket_hint=bucket_hint(rendered),
             served_from_cache=from_cache,
             policy_name=access_policy.name,
         )
-        return Response(self.render(credentials))
+        return Response(self.envelope(credentials))

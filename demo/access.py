@@ -5,11 +5,14 @@ keeps the user's rendered policy next to them, so a page can decide what to offe
 without a round trip, while COS (or localcloud) stays the judge of every actual request.
 `bucket_for_user(...)` answers 404 for a region that does not exist or a bucket the policy says nothing about, so one
 user never learns what another user's buckets hold.
+
+The pages' own COS calls (listing, deleting, creating buckets) reach COS from the portal's address, not the user's,
+so COS cannot apply a policy's client networks (`qcs:ip`) to them: `UserAccess.check_network` does, with the address
+signer.net.client_ip gives (the client's, behind trusted proxies), before every such call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,15 +22,26 @@ from django.http import Http404, HttpRequest
 from demo import cos
 from qcloud.buckets import BucketNameError, split_bucket
 from qcloud.operations import OPERATIONS, action_for, authorize
-from qcloud.policy import Decision, Policy, RequestContext, glob_match
+from qcloud.policy import (
+    CLIENT_IP,
+    CONTENT_LENGTH,
+    CONTENT_TYPE,
+    Decision,
+    Policy,
+    RequestContext,
+    Statement,
+    action_matches,
+)
 from qcloud.regions import is_region
-from signer.selectors import policy_for_user
+from qcloud.resources import granted_prefix
+from signer.net import client_ip
 from signer.services import TemporaryCredentials, credentials_issue
 
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """What a policy's conditions demand of an upload (issue 7); None / () when unrestricted."""
+    """What a policy's conditions demand of an upload, for the page to check before sending; None / () when
+    unrestricted."""
 
     max_size: int | None = None
     content_types: tuple[str, ...] = ()
@@ -56,6 +70,16 @@ class UserAccess:
     def policies(self) -> list[Policy]:
         return [self.policy]
 
+    @cached_property
+    def _from_anywhere(self) -> list[Policy]:
+        """What the policy allows before any request context is known."""
+        return [self.policy.without_allow_conditions()]
+
+    @cached_property
+    def _from_here(self) -> list[Policy]:
+        """What the policy allows from this client's address, before the rest of the request is known."""
+        return [self.policy.without_allow_conditions(keep=(CLIENT_IP,))]
+
     def can(
         self,
         operation: str,
@@ -77,37 +101,72 @@ class UserAccess:
             context=context or RequestContext(ip=self.client_ip),
         )
 
+    def check_network(
+        self, operation: str, *, region: str, bucket: str | None = None, key: str = "", prefix: str = ""
+    ) -> None:
+        """Refuse, as COS would, an operation the policy allows but not from this client's network.
+
+        Call it before every COS call the portal makes on the user's behalf: COS sees the portal's address there,
+        not the user's. What the policy refuses anyway is left to COS to refuse (with its own message).
+        """
+
+        def allows(policies: list[Policy], context: RequestContext | None = None) -> bool:
+            return authorize(
+                policies,
+                operation,
+                region=region,
+                appid=self.appid,
+                bucket=bucket,
+                key=key,
+                prefix=prefix,
+                context=context,
+            ).allowed
+
+        if allows(self._from_anywhere) and not allows(self._from_here, RequestContext(ip=self.client_ip)):
+            raise cos.CosError(
+                "AccessDenied",
+                f"Your policy allows {action_for(operation)} only from certain networks, "
+                f"and this request comes from {self.client_ip or 'an unknown address'}.",
+                403,
+            )
+
     def allowed_prefixes(self, operation: str, *, region: str, bucket: str) -> list[str]:
         """Key prefixes under which the policy allows `operation` in this bucket ("" = the whole bucket).
 
         Read from the allow statements' resources (`.../<bucket>/users/alice/*` -> "users/alice/"); a prefix is kept
         only if a deny does not cancel it, so what the page offers is what COS will accept.
         """
-        action = action_for(operation)
         found: list[str] = []
-        for statement in self.policy.statements:
-            if statement.effect != "allow" or not any(glob_match(p, action) for p in statement.actions):
-                continue
+        for statement in self._allowing(operation):
             for resource in statement.resources:
-                prefix = _key_prefix(resource, region=region, appid=self.appid, bucket=bucket)
+                prefix = granted_prefix(resource, region=region, appid=self.appid, bucket=bucket)
                 if prefix is not None and prefix not in found:
                     found.append(prefix)
         usable = []
         for prefix in sorted(found, key=len):
             probe = f"{prefix}probe" if OPERATIONS[operation] == "object" else ""
             decision = authorize(
-                self.policies,
+                self._from_here,
                 operation,
                 region=region,
                 appid=self.appid,
                 bucket=bucket,
                 key=probe,
                 prefix=prefix,
-                context=_lenient_context(self.policy, self.client_ip),
+                context=RequestContext(ip=self.client_ip),
             )
             if decision.allowed:
                 usable.append(prefix)
         return usable
+
+    def _allowing(self, operation: str) -> list[Statement]:
+        """The policy's allow statements that name `operation`'s action."""
+        action = action_for(operation)
+        return [
+            statement
+            for statement in self.policy.statements
+            if statement.effect == "allow" and any(action_matches(p, action) for p in statement.actions)
+        ]
 
     def list_root(self, *, region: str, bucket: str) -> str | None:
         """Where browsing a bucket starts: "" when the whole bucket may be listed, else the policy's own prefix."""
@@ -131,61 +190,18 @@ class UserAccess:
         """The tightest size and content-type conditions on the statements that allow PutObject."""
         max_size: int | None = None
         types: list[str] = []
-        upload = action_for("PutObject")
-        for statement in self.policy.statements:
-            if statement.effect != "allow" or not any(glob_match(p, upload) for p in statement.actions):
-                continue
+        for statement in self._allowing("PutObject"):
             for condition in statement.conditions:
-                if condition.key == "cos:content-length" and condition.operator in {
+                if condition.key == CONTENT_LENGTH and condition.operator in {
                     "numeric_less_than_equal",
                     "numeric_equal",
                 }:
                     for value in condition.values:
                         limit = int(float(value))
                         max_size = limit if max_size is None else min(max_size, limit)
-                elif condition.key == "cos:content-type" and condition.operator in {"string_like", "string_equal"}:
+                elif condition.key == CONTENT_TYPE and condition.operator in {"string_like", "string_equal"}:
                     types.extend(v for v in condition.values if v not in types)
         return UploadLimits(max_size, tuple(types))
-
-
-def _lenient_context(policy: Policy, ip: str | None) -> RequestContext:
-    """A request context that satisfies size/type conditions, to ask "is this prefix usable at all"."""
-    content_type = None
-    for statement in policy.statements:
-        for condition in statement.conditions:
-            if condition.key == "cos:content-type" and condition.values:
-                content_type = condition.values[0].replace("*", "x")
-    return RequestContext(content_length=1, content_type=content_type or "application/octet-stream", ip=ip)
-
-
-def _key_prefix(resource: str, *, region: str, appid: str, bucket: str) -> str | None:
-    """The key prefix a resource pattern grants in `bucket`, or None when it does not cover the bucket."""
-    if resource == "*":
-        return ""
-    parts = resource.split(":", 5)
-    if len(parts) != 6 or parts[0] != "qcs" or parts[2] != "cos":
-        return None
-    _, _, _, region_pattern, owner_pattern, path = parts
-    if region_pattern and not glob_match(region_pattern, region):
-        return None
-    if owner_pattern and not glob_match(owner_pattern, f"uid/{appid}"):
-        return None
-    bucket_pattern, slash, key_pattern = path.partition("/")
-    if not glob_match(bucket_pattern, bucket):
-        return None
-    if not slash:
-        # "<bucket>*"-style patterns: the whole bucket when the star reaches past the name.
-        return "" if bucket_pattern.endswith("*") else None
-    if not key_pattern:
-        return ""  # the bucket itself: bucket-level operations (listing) cover the whole bucket
-    star = key_pattern.find("*")
-    if star < 0:
-        return None  # one exact key: nothing to browse or upload under
-    return key_pattern[:star]
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def access_for(request: HttpRequest) -> UserAccess:
@@ -196,11 +212,10 @@ def access_for(request: HttpRequest) -> UserAccess:
     user = request.user
     ip = client_ip(request)
     credentials = credentials_issue(user=user, client_ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""))
-    access_policy = policy_for_user(user)
+    # The credentials carry the policy they were issued under: rendering it again here would be the same work.
     access = UserAccess(
-        user=user, credentials=credentials, policy=access_policy.render(user), policy_name=access_policy.name
+        user=user, credentials=credentials, policy=credentials.policy, policy_name=credentials.policy_name, client_ip=ip
     )
-    access.client_ip = ip
     request._demo_access = access  # type: ignore[attr-defined]
     return access
 
@@ -224,7 +239,3 @@ def bucket_for_user(request: HttpRequest, region: str, bucket: str) -> tuple[Use
     if not access.sees_bucket(region=region, bucket=bucket):
         raise Http404("No such bucket")
     return access, BucketRef(region=region, bucket=bucket, name=name)
-
-
-def key_in_prefixes(key: str, prefixes: Sequence[str]) -> bool:
-    return any(key.startswith(prefix) for prefix in prefixes)

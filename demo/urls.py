@@ -1,6 +1,6 @@
 from django.urls import path
 
-from demo import views
+from demo import my_access, views
 
 app_name = "demo"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("buckets/<str:region>/<str:bucket>/", views.objects, name="objects"),
     path("buckets/<str:region>/<str:bucket>/download/", views.download, name="download"),
     path("buckets/<str:region>/<str:bucket>/delete/", views.delete, name="delete"),
-    path("access/", views.my_access, name="access"),
-    path("access/tokens/", views.create_token, name="token-create"),
-    path("access/tokens/revoke/", views.revoke_token, name="token-revoke"),
+    path("access/", my_access.my_access, name="access"),
+    path("access/tokens/", my_access.create_token, name="token-create"),
+    path("access/tokens/revoke/", my_access.revoke_token, name="token-revoke"),
 ]

@@ -1,4 +1,4 @@
-"""The demo's pages: regions, buckets, objects with the upload panel, downloads, deletes and "My access".
+"""The demo's pages: regions, buckets, objects with the upload panel, downloads and deletes ("My access": my_access.py).
 
 Every COS call goes through demo.cos with the signed-in user's temporary credentials (demo.access.access_for);
 the bytes of uploads never pass through here: the browser sends them to COS with credentials from /sts.
@@ -8,31 +8,23 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from knox.models import AuthToken
+from django.views.decorators.http import require_GET, require_http_methods
 
 from demo import cos
 from demo.access import UserAccess, access_for, bucket_for_user
+from demo.errors import Denied, cos_error_page, demo_view, denied_page, error_status
 from demo.forms import CreateBucketForm
 from qcloud.buckets import full_bucket_name
-from qcloud.operations import action_for, resources_for
+from qcloud.operations import resources_for
 from qcloud.regions import REGIONS, is_region, region_name
-from signer import services
-from signer.errors import SignerError
-from signer.selectors import policies_for_user
 
 PAGE_SIZE = 50
 DOWNLOAD_EXPIRES = 300  # seconds a presigned download link stays valid
@@ -45,63 +37,6 @@ ERROR_HINTS = {
 }
 
 
-# --- errors --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Denied:
-    """What to tell a user when COS says AccessDenied: the permission their policy lacks, and where."""
-
-    operation: str
-    resource: str
-
-    @property
-    def action(self) -> str:
-        return action_for(self.operation)
-
-
-def denied_page(request: HttpRequest, denied: Denied, message: str = "") -> HttpResponse:
-    context = {"denied": denied, "message": message}
-    return render(request, "demo/denied.html", context, status=403)
-
-
-def signer_error_page(request: HttpRequest, exc: SignerError) -> HttpResponse:
-    return render(request, "demo/unavailable.html", {"error": exc, "code": exc.code_desc}, status=exc.status)
-
-
-def cos_error_page(request: HttpRequest, exc: cos.CosError, denied: Denied) -> HttpResponse:
-    if exc.code == "AccessDenied":
-        return denied_page(request, denied, exc.message)
-    if exc.status == 404:
-        raise Http404(exc.message)
-    status = 503 if exc.status == 0 else 502
-    return render(request, "demo/unavailable.html", {"error": exc, "code": exc.code}, status=status)
-
-
-def error_status(error: cos.CosError | None) -> int:
-    """The status of a page that shows a COS error next to what it could still render."""
-    if error is None:
-        return 200
-    if error.code == "AccessDenied":
-        return 403
-    return 503 if error.status == 0 else 502
-
-
-def demo_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, never cached (pages show one user's data), and signer failures shown as a page."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except SignerError as exc:
-            return signer_error_page(request, exc)
-
-    return wrapper
-
-
 def portal_origin(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
@@ -111,15 +46,13 @@ def resource_of(access: UserAccess, operation: str, *, region: str, bucket: str 
     return resources[-1]
 
 
-# --- regions and buckets -------------------------------------------------------------------------------------------
-
-
 @demo_view
 def regions(request: HttpRequest) -> HttpResponse:
     access = access_for(request)
     counts: Counter[str] = Counter()
     error: cos.CosError | None = None
     try:
+        access.check_network("GetService", region="")
         for bucket in cos.list_buckets(access.keys):
             if access.sees_bucket(region=bucket.region, bucket=bucket.name):
                 counts[bucket.region] += 1
@@ -141,6 +74,8 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         full_name = full_bucket_name(form.cleaned_data["name"], access.appid)
         try:
+            access.check_network("PutBucket", region=region, bucket=full_name)
+            access.check_network("PutBucketCORS", region=region, bucket=full_name)
             cos.create_bucket(access.keys, region=region, bucket=full_name, cors_origins=[portal_origin(request)])
         except cos.CosError as exc:
             if exc.operation == "PutBucketCORS":
@@ -168,6 +103,7 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
     listing_error: cos.CosError | None = None
     rows: list[cos.BucketInfo] = []
     try:
+        access.check_network("GetService", region=region)
         rows = [
             b for b in cos.list_buckets(access.keys, region=region) if access.sees_bucket(region=region, bucket=b.name)
         ]
@@ -185,9 +121,6 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
     }
     status = 403 if create_denied is not None else 400 if form.errors else error_status(listing_error)
     return render(request, "demo/buckets.html", context, status=status)
-
-
-# --- objects -------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -235,6 +168,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     if root is None and not request.GET.get("prefix"):
         return denied_page(request, denied, "Your policy lets you see this bucket but not list what is in it.")
     try:
+        access.check_network("GetBucket", region=region, bucket=bucket, prefix=prefix)
         page = cos.list_objects(
             access.keys, region=region, bucket=bucket, prefix=prefix, marker=marker, max_keys=PAGE_SIZE
         )
@@ -339,6 +273,7 @@ def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         return denied_page(request, denied)
     if request.method == "POST":
         try:
+            access.check_network("DeleteObject", region=region, bucket=bucket, key=key)
             cos.delete_object(access.keys, region=region, bucket=bucket, key=key)
         except cos.CosError as exc:
             return cos_error_page(request, exc, denied)
@@ -346,172 +281,3 @@ def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         return HttpResponseRedirect(back)
     context = {"ref": ref, "region": region, "bucket": bucket, "key": key, "back": back}
     return render(request, "demo/delete.html", context)
-
-
-# --- my access -----------------------------------------------------------------------------------------------------
-
-
-OPERATION_WORDS = {
-    "GetService": "see the account's buckets",
-    "HeadBucket": "check that a bucket exists",
-    "GetBucket": "list files",
-    "ListMultipartUploads": "find unfinished uploads (to resume them)",
-    "PutObject": "upload files",
-    "PostObject": "upload files with a form",
-    "InitiateMultipartUpload": "start multipart uploads",
-    "UploadPart": "upload parts",
-    "ListParts": "list uploaded parts",
-    "CompleteMultipartUpload": "complete multipart uploads",
-    "AbortMultipartUpload": "cancel multipart uploads",
-    "GetObject": "download files",
-    "HeadObject": "read file details",
-    "DeleteObject": "delete files",
-    "PutBucket": "create buckets",
-    "DeleteBucket": "delete buckets",
-    "PutBucketCORS": "set CORS rules",
-    "GetBucketCORS": "read CORS rules",
-    "DeleteBucketCORS": "remove CORS rules",
-}
-CONDITION_WORDS = {
-    "numeric_less_than_equal": "at most",
-    "numeric_greater_than_equal": "at least",
-    "numeric_equal": "exactly",
-    "string_equal": "one of",
-    "string_like": "matching",
-    "ip_equal": "from",
-    "ip_not_equal": "not from",
-}
-
-
-def describe_actions(actions: tuple[str, ...]) -> str:
-    words = []
-    for action in actions:
-        if action in {"*", "name/cos:*"}:
-            words.append("do anything in COS")
-            continue
-        operation = action.split(":", 1)[-1]
-        words.append(OPERATION_WORDS.get(operation, operation))
-    return ", ".join(dict.fromkeys(words))
-
-
-def describe_resource(resource: str) -> str:
-    if resource == "*":
-        return "everything in the account"
-    parts = resource.split(":", 5)
-    if len(parts) != 6:
-        return resource
-    region, path = parts[3], parts[5]
-    bucket, slash, key = path.partition("/")
-    where = "any region" if region in {"", "*"} else region
-    bucket_words = "every bucket" if bucket == "*" else f"bucket {bucket}"
-    if not slash:
-        return f"{bucket_words} and everything in it ({where})"
-    if not key:
-        return f"{bucket_words} itself ({where})"
-    if key == "*":
-        return f"every file in {bucket_words} ({where})"
-    if key.endswith("*") and "*" not in key[:-1]:
-        return f"files under {key[:-1]} in {bucket_words} ({where})"
-    return f"{key} in {bucket_words} ({where})"
-
-
-def describe_condition(operator: str, key: str, values: tuple[str, ...]) -> str:
-    from signer.limits import format_size
-
-    if key == "cos:content-length":
-        shown = ", ".join(format_size(int(float(v))) for v in values)
-        return f"file size {CONDITION_WORDS.get(operator, operator)} {shown}"
-    if key == "cos:content-type":
-        return f"content type {CONDITION_WORDS.get(operator, operator)} {', '.join(values)}"
-    if key == "qcs:ip":
-        return f"only {CONDITION_WORDS.get(operator, operator)} {', '.join(values)}"
-    return f"{key} {operator} {', '.join(values)}"
-
-
-def describe_policy(policy: Any) -> list[dict[str, Any]]:
-    lines = []
-    for statement in policy.statements:
-        lines.append(
-            {
-                "effect": "Allows" if statement.effect == "allow" else "Denies",
-                "allow": statement.effect == "allow",
-                "actions": describe_actions(statement.actions),
-                "resources": [describe_resource(r) for r in statement.resources],
-                "conditions": [describe_condition(c.operator, c.key, c.values) for c in statement.conditions],
-                "raw_actions": statement.actions,
-            }
-        )
-    return lines
-
-
-def _access_context(request: HttpRequest) -> dict[str, Any]:
-    policies = []
-    for index, access_policy in enumerate(policies_for_user(request.user)):
-        hint = None
-        try:
-            rendered = access_policy.render(request.user)
-            statements = describe_policy(rendered)
-            hint = services.bucket_hint(rendered)
-            problem = ""
-        except ValueError as exc:
-            statements, problem = [], str(exc)
-        policies.append(
-            {
-                "name": access_policy.name,
-                "description": access_policy.description,
-                "default": index == 0,
-                "duration_minutes": access_policy.duration // 60,
-                "account": access_policy.account.name,
-                "appid": access_policy.account.appid,
-                "region": access_policy.account.default_region,
-                "limits": access_policy.limits().describe(),
-                "statements": statements,
-                "problem": problem,
-                "bucket_hint": hint,
-            }
-        )
-    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
-    base = portal_origin(request)
-    example_bucket = next((p["bucket_hint"] for p in policies if p["bucket_hint"]), None)
-    return {
-        "example_bucket": example_bucket or f"examplebucket-{policies[0]['appid'] if policies else '1250000000'}",
-        "example_region": policies[0]["region"] if policies else "ap-guangzhou",
-        "example_key": f"users/{request.user.get_username()}/photo.jpg",
-        "policies": policies,
-        "tokens": tokens,
-        "base_url": base,
-        "sign_url": base + reverse("signer:sign"),
-        "sts_url": base + reverse("signer:sts"),
-        "token_ttl_hours": settings.SIGNER_TOKEN_TTL_HOURS,
-    }
-
-
-@demo_view
-def my_access(request: HttpRequest) -> HttpResponse:
-    return render(request, "demo/access.html", _access_context(request))
-
-
-@login_required
-@never_cache
-@require_POST
-def create_token(request: HttpRequest) -> HttpResponse:
-    """Create an API token and show it once: the page answers the POST directly, nothing stores the token."""
-    token, _expiry = services.token_create(user=request.user)
-    context = _access_context(request)
-    context["new_token"] = token
-    response = render(request, "demo/access.html", context, status=201)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@never_cache
-@require_POST
-def revoke_token(request: HttpRequest) -> HttpResponse:
-    token_key = request.POST.get("token_key", "")
-    token = AuthToken.objects.filter(user=request.user, token_key=token_key).first()
-    if token is None or not token_key:
-        raise Http404("No such token")
-    services.token_revoke(token=token)
-    messages.success(request, f"Token {token_key}… revoked: apps using it are refused from now on.")
-    return redirect("demo:access")

@@ -7,22 +7,47 @@ secrets that production needs.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The one version number is pyproject.toml's; the API document and anything else that shows a version read it here.
+VERSION: str = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
+
+
+class _SetVariables(Mapping[str, str]):
+    """The environment without the variables set to nothing: an empty value means "the default", so a `.env` copied
+    from `.env.example` (every value empty) starts like no `.env` at all, instead of failing on `CLOUD_BACKEND=''`."""
+
+    def __getitem__(self, name: str) -> str:
+        value = os.environ[name]
+        if value == "":
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in os.environ.items() if value != "")
+
+    def __len__(self) -> int:
+        return sum(1 for value in os.environ.values() if value != "")
+
 
 env = environ.Env()
+env.ENVIRON = _SetVariables()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def envbool(name: str, default: bool) -> bool:
-    """A boolean from the environment that fails loudly on anything but the usual spellings."""
-    raw = env.str(name, default="")
-    if raw == "":
+    """A boolean from the environment that fails loudly on anything but the usual spellings: a typo in a security
+    switch (`SECURE_COOKIES=flase`) must stop the start, not quietly mean one or the other."""
+    raw: str = env.str(name, default="")
+    if raw.strip() == "":
         return default
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -34,10 +59,10 @@ def envbool(name: str, default: bool) -> bool:
 
 def envsecret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker and systemd credentials)."""
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if value:
         return value
-    path = env.str(f"{name}_FILE", default="")
+    path: str = env.str(f"{name}_FILE", default="")
     if path:
         try:
             return Path(path).read_text().strip()
@@ -46,11 +71,11 @@ def envsecret(name: str, default: str = "") -> str:
     return default
 
 
-def _local_secret(path: Path, make: object) -> str:
+def _local_secret(path: Path, make: Callable[[], str]) -> str:
     """A secret generated once into var/ for local mode, so no secret is ever hard-coded."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())  # type: ignore[operator]
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -96,6 +121,10 @@ MIDDLEWARE = [
     "portal.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the django_language cookie (the switcher), else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ApiInEnglishMiddleware",
+    "portal.middleware.TimezoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -166,7 +195,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "demo:regions"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# A request that names no language gets English; the admin ships its own catalogs for all three.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("zh-hans", "简体中文"), ("ja", "日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Stored and compared in UTC; pages show the viewer's zone (the tz cookie, portal.middleware.TimezoneMiddleware).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -211,6 +244,11 @@ SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
 SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
 SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
 SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
+# ID tokens of registered identity providers (signer/identity/): how old a token may be, how long a JWKS is kept,
+# and how often an unknown `kid` may make us fetch the issuer's keys again.
+SIGNER_ID_TOKEN_MAX_AGE = env.int("SIGNER_ID_TOKEN_MAX_AGE", default=3600)
+SIGNER_OIDC_JWKS_TTL = env.int("SIGNER_OIDC_JWKS_TTL", default=3600)
+SIGNER_OIDC_REFETCH_INTERVAL = env.int("SIGNER_OIDC_REFETCH_INTERVAL", default=60)
 # Largest JSON body /sign, /sts and the auth endpoints accept.
 SIGNER_MAX_BODY = env.int("SIGNER_MAX_BODY", default=16 * 1024)
 # How the audit row of each delivery is written (signer/audit.py): "outbox" (a Redis list, written to the database
@@ -235,7 +273,7 @@ REST_FRAMEWORK = {
         "sign_anon": SIGNER_ANON_RATE,
         "login": SIGNER_LOGIN_RATE,
     },
-    "EXCEPTION_HANDLER": "signer.api.exception_handler",
+    "EXCEPTION_HANDLER": "signer.exception_handlers.exception_handler",
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
@@ -247,7 +285,7 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "COS Sign Portal API",
     "DESCRIPTION": "Temporary Tencent Cloud credentials for signed-in users, limited by their policies.",
-    "VERSION": "1.0.0",
+    "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -268,7 +306,7 @@ SECURE_HSTS_PRELOAD = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if envbool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The browser talks to COS directly: local mode to localcloud, tencent mode to *.myqcloud.com.

@@ -16,10 +16,11 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
 from qcloud import policy as cam
-from signer import audit, services
+from signer import audit, selectors, services
 from signer.errors import SignerError
 from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm, pretty
-from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+from signer.identity import keys as identity_keys
+from signer.models import AccessPolicy, CloudAccount, Identity, IdentityProvider, IssuedCredential
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             data = form.cleaned_data
             policy = data.get("policy")
             try:
-                simulation = services.policy_simulate(
+                simulation = selectors.policy_simulate(
                     user=data["user"],
                     access_policy=policy,
                     action=data["action"],
@@ -191,4 +192,42 @@ class IssuedCredentialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: IssuedCredential | None = None) -> bool:
+        return False
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "issuer", "policy", "policy_claim", "is_active", "updated"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "issuer"]
+    readonly_fields = ["created", "updated"]
+    fields = [
+        "name",
+        "issuer",
+        "audiences",
+        "claim",
+        "policy",
+        "policy_claim",
+        "policy_mapping",
+        "algorithms",
+        "is_active",
+        "created",
+        "updated",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: IdentityProvider, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        identity_keys.keys_forget(obj)  # a new issuer URL must not be served the old one's keys
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Created by the identities' own sign-ins; deleting one (or disabling its user) is what an administrator does."""
+
+    list_display = ["__str__", "provider", "user", "created", "last_used"]
+    list_filter = ["provider"]
+    search_fields = ["subject", "user__username"]
+    readonly_fields = ["provider", "subject", "user", "claims", "created", "last_used"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

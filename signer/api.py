@@ -1,18 +1,17 @@
 """The JSON API: /sign (cossign envelope), /sts (qcloud-cos-sts envelope), /api/auth/login and /api/auth/logout.
 
-Every error, ours or DRF's, answers its real HTTP status with `{"code": <non-zero>, "message": "...",
-"codeDesc": "<Code>"}` (see `exception_handler`); credentials are never cached by HTTP intermediaries.
+Errors answer the `{code, message, codeDesc}` envelope (signer/exception_handlers.py); credentials are never cached
+by HTTP intermediaries.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
-from django.db import DatabaseError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -20,94 +19,28 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
+    extend_schema_view,
 )
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
-from redis.exceptions import RedisError
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
-from signer import selectors, services
-from signer.errors import SignerError
-from signer.throttling import SlidingWindowThrottle
+from signer import services
+from signer.exception_handlers import ErrorSerializer, RequestTooLarge
+from signer.identity.authentication import BearerIdTokenAuthentication
+from signer.net import client_ip
+from signer.scopes import MAX_SCOPES, Scope
+from signer.serializers import AnswerSerializer
+from signer.services import TemporaryCredentials
+from signer.throttling import SignerRateThrottle
 
-logger = logging.getLogger(__name__)
-
-
-# ------------------------------------------------------------------------------------------------------ errors
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
-    default_code = "RequestEntityTooLarge"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is temporarily unavailable; try again shortly."
-    default_code = "ServiceUnavailable"
-
-
-def error_body(http_status: int, code_desc: str, message: str) -> dict[str, Any]:
-    return {"code": http_status, "message": message, "codeDesc": code_desc}
-
-
-def _flatten(detail: Any, path: str = "") -> list[str]:
-    if isinstance(detail, dict):
-        items: list[str] = []
-        for name, value in detail.items():
-            items.extend(_flatten(value, f"{path}.{name}" if path else str(name)))
-        return items
-    if isinstance(detail, list):
-        items = []
-        for index, value in enumerate(detail):
-            nested = isinstance(value, (dict, list))
-            items.extend(_flatten(value, f"{path}[{index}]" if nested and path else path))
-        return items
-    text = str(detail)
-    return [f"{path}: {text}" if path and path != "non_field_errors" else text]
-
-
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, answering the `{code, message, codeDesc}` envelope with the real status and headers."""
-    if isinstance(exc, SignerError):
-        return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status)
-    if isinstance(exc, DatabaseError):
-        logger.error("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
-        exc = ServiceUnavailable("The database is unavailable; try again shortly.", code="DatabaseUnavailable")
-    elif isinstance(exc, RedisError):
-        # Fail closed: without the shared cache there is no throttling and no single flight.
-        logger.error("cache unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
-        exc = ServiceUnavailable("The cache is unavailable; try again shortly.", code="CacheUnavailable")
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        logger.exception("unexpected error in %s", type(context.get("view")).__name__)
-        return Response(
-            error_body(500, "InternalError", "An unexpected error happened; it has been logged."),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-    if isinstance(exc, exceptions.APIException):
-        code_desc = type(exc).__name__
-        if isinstance(exc, (RequestTooLarge, ServiceUnavailable)):
-            codes = exc.get_codes()
-            code_desc = codes if isinstance(codes, str) else exc.default_code
-        message = "; ".join(_flatten(exc.detail)) or str(exc.default_detail)
-        response.data = error_body(response.status_code, code_desc, message)
-    return response
-
-
-@extend_schema_serializer(component_name="Error")
-class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    code = serializers.IntegerField(help_text="Non-zero: the HTTP status.")
-    message = serializers.CharField()
-    codeDesc = serializers.CharField(help_text="Stable code, e.g. NotAuthenticated, ScopeNotAllowed, AuthFailure.*")
+View = TypeVar("View", bound="type[CredentialsApi]")
 
 
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -123,59 +56,6 @@ def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
         503: "STS unavailable and nothing cached",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in statuses}
-
-
-# ---------------------------------------------------------------------------------------------- shared plumbing
-
-
-def client_ip(request: Request) -> str | None:
-    """The caller's address, trusting X-Forwarded-For only as far as NUM_PROXIES says (like DRF's throttles)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    if forwarded and proxies:
-        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return request.META.get("REMOTE_ADDR") or None
-
-
-class SignerRateThrottle(SlidingWindowThrottle):
-    """Scope "sign" per user; "sign_anon" per IP for anonymous callers. Rates are read from settings each time.
-
-    One cache round trip per request (signer/throttling.py), where DRF's own throttles make two."""
-
-    rates = {"sign": "SIGNER_RATE", "sign_anon": "SIGNER_ANON_RATE", "login": "SIGNER_LOGIN_RATE"}
-
-    def __init__(self) -> None:
-        pass  # the rate depends on the view's scope: read in allow_request (as DRF's ScopedRateThrottle does)
-
-    def get_rate(self) -> str | None:
-        return str(getattr(settings, self.rates[self.scope]))
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        scope = getattr(view, "throttle_scope", None)
-        if scope == "sign" and not (request.user and request.user.is_authenticated):
-            scope = "sign_anon"
-        if not scope:
-            return True
-        self.scope = scope
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        allowed = super().allow_request(request, view)
-        version = getattr(self, "read", {}).get(selectors.POLICY_VERSION_KEY)
-        if isinstance(version, str):
-            request.policy_cache_version = version  # for CredentialsApi._issue
-        return allowed
-
-    def read_along(self, request: Request, view: APIView) -> list[str]:
-        # /sign and /sts read the policy cache's version next: in the same round trip as the count.
-        return [selectors.POLICY_VERSION_KEY] if self.scope == "sign" else []
-
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        # As DRF's ScopedRateThrottle: the user when authenticated, the client's address otherwise.
-        authenticated = request.user and request.user.is_authenticated
-        ident = str(request.user.pk) if authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class CanSign(BasePermission):
@@ -208,7 +88,7 @@ class SignerApiView(APIView):
 # ------------------------------------------------------------------------------------------------ credentials
 
 
-class ScopeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ScopeSerializer(serializers.Serializer[dict[str, Any]]):
     action = serializers.CharField(max_length=100, help_text='e.g. "name/cos:PutObject"')
     bucket = serializers.CharField(max_length=100, allow_blank=True, help_text='full name, e.g. "demo-1250000000"')
     region = serializers.CharField(max_length=40, allow_blank=True, help_text='e.g. "ap-guangzhou"')
@@ -216,37 +96,52 @@ class ScopeSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema_serializer(component_name="CredentialsRequest")
-class CredentialsInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
     policy = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="A policy assigned to you; default: your default"
     )
-    scopes = ScopeSerializer(
-        many=True,
+    scopes: serializers.ListSerializer[dict[str, Any]] = serializers.ListSerializer(
+        child=ScopeSerializer(),
         required=False,
-        max_length=services.MAX_SCOPES,
+        max_length=MAX_SCOPES,
         help_text="cos-js-sdk-v5's getAuthorization Scope: the credentials then allow exactly these requests",
     )
 
 
 class CredentialsApi(SignerApiView):
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    """/sign and /sts: the same credentials (GET: the policy by name; POST: also scopes), in two envelopes."""
+
+    authentication_classes = [BearerIdTokenAuthentication, TokenAuthentication, SessionAuthentication]
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
+    OutputSerializer: ClassVar[type[AnswerSerializer[Any]]]  # the envelope, which `envelope()` builds
 
-    def render(self, credentials: services.TemporaryCredentials) -> dict[str, Any]:
+    def envelope(self, credentials: TemporaryCredentials) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _issue(self, request: Request, *, policy: str | None, scopes: list[services.Scope] | None) -> Response:
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Kept for the request (a view instance serves one), so that _issue can ask the throttle what it read.
+        if not hasattr(self, "_throttles"):
+            self._throttles = super().get_throttles()
+        return self._throttles
+
+    def _policy_cache_version(self) -> str | None:
+        for throttle in self.get_throttles():
+            if isinstance(throttle, SignerRateThrottle):
+                return throttle.policy_cache_version()
+        return None
+
+    def _issue(self, request: Request, *, policy: str | None, scopes: list[Scope] | None) -> Response:
         credentials = services.credentials_issue(
             user=request.user,
-            policy_cache_version=getattr(request, "policy_cache_version", None),
+            policy_cache_version=self._policy_cache_version(),
             policy_name=policy or None,
             scopes=scopes,
             client_ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
-        return Response(self.render(credentials))
+        return Response(self.envelope(credentials))
 
     def get(self, request: Request) -> Response:
         policy = request.query_params.get("policy", "")
@@ -258,7 +153,7 @@ class CredentialsApi(SignerApiView):
         serializer = CredentialsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        scopes = [services.Scope(**scope) for scope in data.get("scopes") or []] or None
+        scopes = [Scope(**scope) for scope in data.get("scopes") or []] or None
         return self._issue(request, policy=data.get("policy"), scopes=scopes)
 
 
@@ -286,119 +181,87 @@ _SCOPED_EXAMPLE = OpenApiExample(
 )
 
 
+def credentials_schema(name: str, envelope: str) -> Callable[[View], View]:
+    """The documentation of GET and POST on a credentials endpoint whose answer is its view's OutputSerializer."""
+
+    def decorate(view: View) -> View:
+        output = view.OutputSerializer
+        documented = extend_schema_view(
+            get=extend_schema(
+                operation_id=f"{name}_get",
+                summary=f"Temporary credentials ({envelope} format)",
+                parameters=[_POLICY_PARAMETER],
+                responses={200: output, **_errors(400, 401, 403, 405, 413, 429, 502, 503)},
+                tags=["credentials"],
+            ),
+            post=extend_schema(
+                operation_id=f"{name}_post",
+                summary=f"Temporary credentials ({envelope} format), optionally narrowed to scopes",
+                description=_POST_DESCRIPTION,
+                request=CredentialsInputSerializer,
+                examples=[_SCOPED_EXAMPLE],
+                responses={200: output, **_errors(400, 401, 403, 405, 413, 415, 429, 502, 503)},
+                tags=["credentials"],
+            ),
+        )
+        return documented(view)
+
+    return decorate
+
+
+@extend_schema_serializer(component_name="SignCredentials")
+class SignCredentialsSerializer(AnswerSerializer[TemporaryCredentials]):
+    sessionToken = serializers.CharField(source="session_token")
+    tmpSecretId = serializers.CharField(source="tmp_secret_id")
+    tmpSecretKey = serializers.CharField(source="tmp_secret_key")
+
+
+@extend_schema_serializer(component_name="SignData")
+class SignDataSerializer(AnswerSerializer[TemporaryCredentials]):
+    credentials = SignCredentialsSerializer(source="*")
+    expiredTime = serializers.IntegerField(source="expired_time", help_text="Unix seconds")
+
+
+@credentials_schema("sign", "cossign")
 class SignApi(CredentialsApi):
     """GET|POST /sign: the `cossign` envelope the existing mobile demos parse."""
 
     @extend_schema_serializer(component_name="SignResponse")
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class OutputSerializer(AnswerSerializer[dict[str, Any]]):
         code = serializers.IntegerField(help_text="0 on success")
         message = serializers.CharField(allow_blank=True)
         codeDesc = serializers.CharField(help_text='"Success"')
-        data = inline_serializer(
-            "SignData",
-            {
-                "credentials": inline_serializer(
-                    "SignCredentials",
-                    {
-                        "sessionToken": serializers.CharField(),
-                        "tmpSecretId": serializers.CharField(),
-                        "tmpSecretKey": serializers.CharField(),
-                    },
-                ),
-                "expiredTime": serializers.IntegerField(help_text="Unix seconds"),
-            },
-        )
 
-    def render(self, credentials: services.TemporaryCredentials) -> dict[str, Any]:
-        return {
-            "code": 0,
-            "message": "",
-            "codeDesc": "Success",
-            "data": {
-                "credentials": {
-                    "sessionToken": credentials.session_token,
-                    "tmpSecretId": credentials.tmp_secret_id,
-                    "tmpSecretKey": credentials.tmp_secret_key,
-                },
-                "expiredTime": credentials.expired_time,
-            },
-        }
+        def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+            # The envelope's `data`, added here: a class attribute of that name would shadow Serializer.data.
+            return {**super().get_fields(), "data": SignDataSerializer()}
 
-    @extend_schema(
-        operation_id="sign_get",
-        summary="Temporary credentials (cossign format)",
-        parameters=[_POLICY_PARAMETER],
-        responses={200: OutputSerializer, **_errors(400, 401, 403, 405, 413, 429, 502, 503)},
-        tags=["credentials"],
-    )
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-    @extend_schema(
-        operation_id="sign_post",
-        summary="Temporary credentials (cossign format), optionally narrowed to scopes",
-        description=_POST_DESCRIPTION,
-        request=CredentialsInputSerializer,
-        examples=[_SCOPED_EXAMPLE],
-        responses={200: OutputSerializer, **_errors(400, 401, 403, 405, 413, 415, 429, 502, 503)},
-        tags=["credentials"],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
+    def envelope(self, credentials: TemporaryCredentials) -> dict[str, Any]:
+        success = {"code": 0, "message": "", "codeDesc": "Success", "data": credentials}
+        return self.OutputSerializer(success).data
 
 
+@extend_schema_serializer(component_name="StsCredentials")
+class StsCredentialsSerializer(AnswerSerializer[TemporaryCredentials]):
+    tmpSecretId = serializers.CharField(source="tmp_secret_id")
+    tmpSecretKey = serializers.CharField(source="tmp_secret_key")
+    sessionToken = serializers.CharField(source="session_token")
+
+
+@credentials_schema("sts", "qcloud-cos-sts")
 class StsApi(CredentialsApi):
     """GET|POST /sts: the `qcloud-cos-sts` envelope newer iOS/Android/JS code parses."""
 
     @extend_schema_serializer(component_name="StsResponse")
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-        credentials = inline_serializer(
-            "StsCredentials",
-            {
-                "tmpSecretId": serializers.CharField(),
-                "tmpSecretKey": serializers.CharField(),
-                "sessionToken": serializers.CharField(),
-            },
-        )
-        expiredTime = serializers.IntegerField(help_text="Unix seconds")
+    class OutputSerializer(AnswerSerializer[TemporaryCredentials]):
+        credentials = StsCredentialsSerializer(source="*")
+        expiredTime = serializers.IntegerField(source="expired_time", help_text="Unix seconds")
         expiration = serializers.CharField(help_text="ISO 8601, UTC")
-        startTime = serializers.IntegerField(help_text="Unix seconds; never in the future")
-        requestId = serializers.CharField(help_text="STS RequestId")
+        startTime = serializers.IntegerField(source="start_time", help_text="Unix seconds; never in the future")
+        requestId = serializers.CharField(source="request_id", help_text="STS RequestId")
 
-    def render(self, credentials: services.TemporaryCredentials) -> dict[str, Any]:
-        return {
-            "credentials": {
-                "tmpSecretId": credentials.tmp_secret_id,
-                "tmpSecretKey": credentials.tmp_secret_key,
-                "sessionToken": credentials.session_token,
-            },
-            "expiredTime": credentials.expired_time,
-            "expiration": credentials.expiration,
-            "startTime": credentials.start_time,
-            "requestId": credentials.request_id,
-        }
-
-    @extend_schema(
-        operation_id="sts_get",
-        summary="Temporary credentials (qcloud-cos-sts format)",
-        parameters=[_POLICY_PARAMETER],
-        responses={200: OutputSerializer, **_errors(400, 401, 403, 405, 413, 429, 502, 503)},
-        tags=["credentials"],
-    )
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-    @extend_schema(
-        operation_id="sts_post",
-        summary="Temporary credentials (qcloud-cos-sts format), optionally narrowed to scopes",
-        description=_POST_DESCRIPTION,
-        request=CredentialsInputSerializer,
-        examples=[_SCOPED_EXAMPLE],
-        responses={200: OutputSerializer, **_errors(400, 401, 403, 405, 413, 415, 429, 502, 503)},
-        tags=["credentials"],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
+    def envelope(self, credentials: TemporaryCredentials) -> dict[str, Any]:
+        return self.OutputSerializer(credentials).data
 
 
 # ---------------------------------------------------------------------------------------------------- tokens
@@ -413,12 +276,12 @@ class AuthLoginApi(SignerApiView):
     throttle_scope = "login"
 
     @extend_schema_serializer(component_name="LoginRequest")
-    class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class InputSerializer(serializers.Serializer[dict[str, Any]]):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
 
     @extend_schema_serializer(component_name="LoginResponse")
-    class OutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    class OutputSerializer(serializers.Serializer[dict[str, Any]]):
         token = serializers.CharField(help_text="Send as `Authorization: Token <token>`")
         expiry = serializers.DateTimeField(allow_null=True)
 

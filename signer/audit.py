@@ -4,7 +4,7 @@ A row is recorded before the credentials are returned, in one of two ways (setti
 
 - "database": one lean INSERT into IssuedCredential inside the request.
 - "outbox" (the default when the cache is Redis): the row is appended to a Redis list, the outbox, in one RPUSH
-  (a quarter of the INSERT's cost: bench/FINDINGS.md), and written to the database in batches. Redis has
+  (a quarter of the INSERT's cost: bench/RESULTS.md), and written to the database in batches. Redis has
   acknowledged the row before the answer leaves, so a worker killed afterwards (gunicorn's timeout, the OOM killer,
   SIGKILL on deploy) loses nothing; only a loss of Redis' own data would (run it with AOF persistence, see
   SECURITY.md). When Redis cannot take the row, it is inserted directly: a delivery is never left unaudited.
@@ -30,10 +30,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import DataError, IntegrityError, close_old_connections, connections, router, transaction
+from django.db.models.options import Options
 from django.utils import timezone
 
+from signer import rediscache
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ _FIELDS = tuple(f for f in IssuedCredential._meta.concrete_fields if not f.prima
 
 
 def outbox_enabled() -> bool:
-    return settings.SIGNER_AUDIT == "outbox"
+    return bool(settings.SIGNER_AUDIT == "outbox")
 
 
 def record(**values: Any) -> None:
@@ -99,16 +100,6 @@ def _insert(values: dict[str, Any]) -> None:
 # -------------------------------------------------------------------------------------------------------- outbox
 
 
-def _redis() -> Any:
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
-
-
-def _key(name: str) -> str:
-    return str(cache.make_key(name))
-
-
 def _encode(values: dict[str, Any]) -> bytes:
     row = {name: (value.isoformat() if name in _DATETIMES else value) for name, value in values.items()}
     row["delivery_id"] = str(values["delivery_id"])
@@ -124,16 +115,16 @@ def _decode(raw: bytes) -> IssuedCredential:
 
 
 def _push(values: dict[str, Any]) -> None:
-    _redis().rpush(_key(OUTBOX), _encode(values))
+    rediscache.connection().rpush(rediscache.key(OUTBOX), _encode(values))
 
 
 def pending() -> int:
     """Rows waiting in the outbox or in claims (0 when the audit writes to the database directly)."""
     if not outbox_enabled():
         return 0
-    client = _redis()
-    claims = client.zrange(_key(CLAIMS), 0, -1)
-    return int(client.llen(_key(OUTBOX))) + sum(int(client.llen(claim)) for claim in claims)
+    client = rediscache.connection()
+    claims = client.zrange(rediscache.key(CLAIMS), 0, -1)
+    return int(client.llen(rediscache.key(OUTBOX))) + sum(int(client.llen(claim)) for claim in claims)
 
 
 def drain(*, limit: int | None = None, adopt_after: float = CLAIM_TIMEOUT) -> int:
@@ -144,17 +135,16 @@ def drain(*, limit: int | None = None, adopt_after: float = CLAIM_TIMEOUT) -> in
     a no-op when the audit writes to the database directly."""
     if not outbox_enabled():
         return 0
-    client = _redis()
-    claims_key = _key(CLAIMS)
+    client = rediscache.connection()
+    claims_key = rediscache.key(CLAIMS)
     written = 0
     for claim in client.zrangebyscore(claims_key, "-inf", time.time() - adopt_after):
         written += _write_claim(client, claims_key, claim)
-    claim_script = client.register_script(_CLAIM_SCRIPT)
-    outbox = _key(OUTBOX)
+    outbox = rediscache.key(OUTBOX)
     while limit is None or written < limit:
-        claim = f"{_key(CLAIM_PREFIX)}{uuid.uuid4().hex}"
+        claim = f"{rediscache.key(CLAIM_PREFIX)}{uuid.uuid4().hex}"
         size = BATCH if limit is None else min(BATCH, limit - written)
-        if not claim_script(keys=[outbox, claim, claims_key], args=[size, time.time()]):
+        if not rediscache.run_script(_CLAIM_SCRIPT, keys=[outbox, claim, claims_key], args=[size, time.time()]):
             break
         written += _write_claim(client, claims_key, claim.encode())
     return written
@@ -173,7 +163,7 @@ def _write_claim(client: Any, claims_key: str, claim: bytes) -> int:
             try:
                 _write_rows([raw])
             except (DataError, IntegrityError, ValueError, TypeError, KeyError) as exc:
-                client.rpush(_key(REFUSED), raw)
+                client.rpush(rediscache.key(REFUSED), raw)
                 logger.error("audit row refused by the database (kept under %s): %s", REFUSED, exc)
     client.delete(claim)
     client.zrem(claims_key, claim)
@@ -196,7 +186,7 @@ def _write_rows_postgresql(connection: Any, raws: list[bytes]) -> None:
     still exist. Per row this costs a few microseconds of Python, where building model instances costs ~0.2 ms."""
     quote = connection.ops.quote_name
     meta = IssuedCredential._meta
-    links = {
+    links: dict[str, Options[Any]] = {
         "user_id": get_user_model()._meta,
         "policy_id": AccessPolicy._meta,
         "account_id": CloudAccount._meta,

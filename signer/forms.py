@@ -11,14 +11,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from qcloud import policy as cam
-from qcloud.operations import OPERATIONS
+from qcloud.limits import STS_POLICY_LIMIT
 from qcloud.regions import REGIONS
-from signer.limits import Limits, LimitsError
+from signer.limits import KNOWN_ACTIONS, Limits, LimitsError, apply
 from signer.models import AccessPolicy, CloudAccount
 from signer.presets import PRESETS, preset_statements
 
 REGION_CHOICES = [(code, f"{code} ({name})") for code, name in REGIONS.items()]
-STS_POLICY_LIMIT = 2048  # characters of the URL-encoded Policy parameter GetFederationToken accepts
 
 
 class PrettyJSONField(forms.JSONField):
@@ -63,7 +62,7 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean_secret_id(self) -> str:
         value: str = self.cleaned_data.get("secret_id", "").strip()
         if not value and self.instance.pk:
-            return self.instance.secret_id
+            return str(self.instance.secret_id)
         return value
 
     def save(self, commit: bool = True) -> CloudAccount:
@@ -75,8 +74,11 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
         return account
 
 
-def sample_variables(account: CloudAccount | None) -> dict[str, str]:
-    return {"username": "alice", "user_id": "1", "appid": account.appid if account else "1250000000"}
+def sample_variables(account: CloudAccount | None, document: Any = None) -> dict[str, str]:
+    """What a policy is checked with before it is saved: alice's values, and a sample for each ${jwt:claim} it uses."""
+    samples = {"username": "alice", "user_id": "1", "appid": account.appid if account else "1250000000"}
+    claims = cam.template_variables(document) if document is not None else set()
+    return samples | {name: "sample" for name in claims if name.startswith("jwt:")}
 
 
 class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -142,11 +144,9 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         except LimitsError as exc:
             self.add_error(exc.field, exc.message)
             return cleaned
-        from signer.limits import apply
-
         try:
             document = {"version": cam.VERSION, "statement": statements}
-            policy = apply(cam.parse_policy(cam.substitute(document, sample_variables(account))), limits)
+            policy = apply(cam.parse_policy(cam.substitute(document, sample_variables(account, document))), limits)
         except cam.PolicyError as exc:
             self.add_error("statements", str(exc))
             return cleaned
@@ -174,9 +174,6 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         return instance
 
 
-SIMULATOR_ACTIONS = [f"name/cos:{operation}" for operation in OPERATIONS] + ["name/cos:PostObject"]
-
-
 class PolicySimulatorForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"))
     policy = forms.ModelChoiceField(
@@ -184,7 +181,7 @@ class PolicySimulatorForm(forms.Form):
         required=False,
         help_text="Default: the user's default policy. Any policy may be tried, assigned to the user or not.",
     )
-    action = forms.ChoiceField(choices=[(a, a) for a in SIMULATOR_ACTIONS], initial="name/cos:PutObject")
+    action = forms.ChoiceField(choices=[(a, a) for a in KNOWN_ACTIONS], initial="name/cos:PutObject")
     region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")
     bucket = forms.CharField(max_length=64, required=False, help_text='Full name, e.g. "demo-1250000000".')
     key = forms.CharField(

@@ -20,6 +20,7 @@ SIZE_ACTIONS = frozenset(
     {"name/cos:PutObject", "name/cos:PostObject", "name/cos:UploadPart", "name/cos:CompleteMultipartUpload"}
 )
 TYPE_ACTIONS = frozenset({"name/cos:PutObject", "name/cos:PostObject", "name/cos:InitiateMultipartUpload"})
+# Every COS action the portal knows: the operations qcloud models, and PostObject (browser form uploads).
 KNOWN_ACTIONS = (*(f"name/cos:{operation}" for operation in OPERATIONS), "name/cos:PostObject")
 
 

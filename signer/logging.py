@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
+
+from signer.memo import Memo
 
 REDACTED = "[redacted]"
 
 _PATTERNS = re.compile(
     r"""(?ix)
-    (?P<json>(?<![A-Za-z0-9])["']?(?:tmp_?secret_?key|secret_?key|session_?token|security_?token|token|password|sessionToken)["']?
+    (?P<json>(?<![A-Za-z0-9])["']?
+        (?:tmp_?secret_?key|secret_?key|secret_?access_?key|session_?token|security_?token|token|password|sessionToken)
+        ["']?
         \s*[:=]\s*["']?)(?P<jsonvalue>[^"',\s}&]{6,})
     |(?P<auth>(?<![A-Za-z0-9])authorization["']?\s*[:=]\s*["']?(?:token|bearer|basic)?\s*)(?P<authvalue>[^"',\r\n}]{6,})
     |(?P<cos>x-cos-security-token[=:]\s*)(?P<cosvalue>[^&\s"',]{6,})
@@ -25,31 +28,30 @@ _PATTERNS = re.compile(
 )
 
 _MAX_REGISTERED = 4096
-_registered: OrderedDict[str, None] = OrderedDict()
-_registered_lock = threading.Lock()
+_registered: Memo[str, None] = Memo(_MAX_REGISTERED)
+_regex_lock = threading.Lock()
 _registered_regex: re.Pattern[str] | None = None
 
 
 def register_secret(*values: str) -> None:
     """Redact these exact values from every later log line (the newest 4096 are remembered)."""
     global _registered_regex
-    with _registered_lock:
-        changed = False
-        for value in values:
-            if value and len(value) >= 8 and value not in _registered:
-                _registered[value] = None
-                changed = True
-                while len(_registered) > _MAX_REGISTERED:
-                    _registered.popitem(last=False)
-        if changed:
+    changed = False
+    for value in values:
+        if value and len(value) >= 8 and value not in _registered:
+            _registered.put(value, None)
+            changed = True
+    if changed:
+        with _regex_lock:
             _registered_regex = None
 
 
 def _registered_pattern() -> re.Pattern[str] | None:
     global _registered_regex
-    with _registered_lock:
-        if _registered_regex is None and _registered:
-            _registered_regex = re.compile("|".join(re.escape(v) for v in sorted(_registered, key=len, reverse=True)))
+    with _regex_lock:
+        if _registered_regex is None and len(_registered):
+            values = sorted(_registered.keys(), key=len, reverse=True)
+            _registered_regex = re.compile("|".join(re.escape(v) for v in values))
         return _registered_regex
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -88,7 +91,7 @@ class AccessPolicy(models.Model):
     priority = models.IntegerField(default=0, help_text="A user with several policies gets the highest by default.")
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="access_policies")
     groups = models.ManyToManyField(Group, blank=True, related_name="access_policies")
-    # Limits turned into CAM conditions (issue 7).
+    # Upload limits, added to the rendered policy as CAM conditions (signer/limits.py) that COS enforces.
     max_object_size = models.PositiveBigIntegerField(
         "max object size (bytes)", null=True, blank=True, help_text="Uploads larger than this are refused."
     )
@@ -113,7 +116,10 @@ class AccessPolicy(models.Model):
 
     def variables(self, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
         if user.is_authenticated:
-            return {"username": user.get_username(), "user_id": str(user.pk), "appid": self.account.appid}
+            values = {"username": user.get_username(), "user_id": str(user.pk), "appid": self.account.appid}
+            if "${jwt:" in json.dumps(self.statements):
+                values.update(identity_variables(user))
+            return values
         return {"username": ANONYMOUS_USERNAME, "user_id": "0", "appid": self.account.appid}
 
     def document(self) -> dict[str, Any]:
@@ -165,3 +171,135 @@ class IssuedCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.policy_name} {self.tmp_secret_id}"
+
+
+# Signing algorithms an identity provider may use: asymmetric only, so nothing the issuer publishes (its JWKS) can
+# sign a token, and an HMAC "secret" can never be confused with a public key.
+ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _default_algorithms() -> list[str]:
+    return ["RS256", "ES256"]
+
+
+def _validate_issuer(value: str) -> None:
+    """https, or http on a loopback address (a development issuer); no query or fragment (OpenID Discovery)."""
+    parts = urlsplit(value)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS)
+    if not secure or not parts.hostname or parts.query or parts.fragment:
+        raise ValidationError("An issuer is an https URL without query or fragment (http only on loopback).")
+
+
+def _validate_strings(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
+        raise ValidationError(f"Give at least one {what}, as a list of strings.")
+    return value
+
+
+class IdentityProvider(models.Model):
+    """An OpenID Connect issuer whose ID tokens /sign and /sts accept as `Authorization: Bearer`.
+
+    Each (issuer, subject) becomes one portal user named `<name>.<subject>`, created on first use, who gets `policy`
+    plus the policies `policy_mapping` names for the values of `policy_claim` (e.g. a `groups` claim)."""
+
+    name = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text="Prefix of its users' names: <name>.<subject>.",
+        # No dot: "a.b" + "c" and "a" + "b.c" would name the same user.
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_' and '-' (no dot).")],
+    )
+    issuer = models.CharField(
+        max_length=300, unique=True, validators=[_validate_issuer], help_text="The `iss` of its tokens, exactly."
+    )
+    audiences = models.JSONField(
+        default=list, help_text='Accepted `aud` values (your apps\' client IDs), e.g. ["ios-app", "android-app"].'
+    )
+    claim = models.CharField(
+        max_length=100, default="sub", help_text="The claim that names the identity (default sub: stable, unique)."
+    )
+    policy = models.ForeignKey(
+        AccessPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The policy every identity of this provider gets.",
+    )
+    policy_claim = models.CharField(
+        max_length=100, blank=True, help_text="A claim whose values choose further policies, e.g. groups."
+    )
+    policy_mapping = models.JSONField(
+        default=dict, blank=True, help_text='Claim value -> policy name, e.g. {"admins": "bucket admin"}.'
+    )
+    algorithms = models.JSONField(
+        default=_default_algorithms, help_text='Allowed signing algorithms (asymmetric only), e.g. ["RS256", "ES256"].'
+    )
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field, what in (("audiences", "audience"), ("algorithms", "algorithm")):
+            try:
+                _validate_strings(getattr(self, field), what)
+            except ValidationError as exc:
+                errors[field] = exc.messages[0]
+        if "algorithms" not in errors:
+            unknown = sorted(set(self.algorithms) - set(ID_TOKEN_ALGORITHMS))
+            if unknown:
+                allowed = ", ".join(ID_TOKEN_ALGORITHMS)
+                errors["algorithms"] = f"Not allowed: {', '.join(unknown)} (asymmetric only: {allowed})."
+        mapping_error = self._mapping_error()
+        if mapping_error:
+            errors["policy_mapping"] = mapping_error
+        if errors:
+            raise ValidationError(errors)
+
+    def _mapping_error(self) -> str:
+        mapping = self.policy_mapping
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            return "A mapping of claim values to policy names."
+        if mapping and not self.policy_claim:
+            return "Name the claim (policy claim) whose values this maps."
+        known = AccessPolicy.objects.filter(name__in=mapping.values()).values_list("name", flat=True)
+        missing = sorted(set(mapping.values()) - set(known))
+        return f"No such policy: {', '.join(missing)}." if missing else ""
+
+
+class Identity(models.Model):
+    """One (issuer, subject): the portal user it signs in as, and the claims policies may use as `${jwt:<claim>}`."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="identities")
+    subject = models.CharField(max_length=64)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity")
+    # Only safe literals (signer/identity/safety.py), refreshed from the token at each use.
+    claims = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["provider", "subject"]
+        verbose_name_plural = "identities"
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="signer_identity_unique_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.provider.name}.{self.subject}"
+
+
+def identity_variables(user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+    """`jwt:<claim>` for each claim stored on the user's identity: what `${jwt:<claim>}` renders as (a password user
+    has none). The Bearer authentication loads the identity with the user, so the request path makes no query."""
+    try:
+        identity: Identity = user.identity  # type: ignore[union-attr]
+    except Identity.DoesNotExist:
+        return {}
+    return {f"jwt:{name}": value for name, value in identity.claims.items()}

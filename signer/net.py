@@ -11,10 +11,11 @@ def client_ip(request: HttpRequest) -> str | None:
 
     With NUM_PROXIES=0 the header is ignored (anyone can forge it); with N proxies the N-th address from the right is
     the one the nearest trusted proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded: str | None = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies: int = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
     if forwarded and proxies:
         addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
         if addresses:
             return addresses[-min(proxies, len(addresses))]
-    return request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote or None

@@ -1,11 +1,11 @@
-"""Invalidation of the per-user policy cache (signer.selectors) and of the per-worker credential memo (services).
+"""Invalidation of the per-user policy cache (signer.policy_cache) and of what a worker remembers.
 
 Every change that can alter which policy a user resolves to bumps one shared version token, so the next request of
 every user, in every worker, reads the database again: a policy, account or group saved or deleted, and a change to
 AccessPolicy.users, AccessPolicy.groups or User.groups. The bump happens at once and again when the surrounding
 transaction commits (a request that read the old rows between the two cannot keep them past the second bump).
 Bulk `QuerySet.update()` sends no signals: code that changes these tables that way must call
-`selectors.policy_cache_bump()` itself (nothing in the portal does).
+`policy_cache.policy_cache_bump()` itself (nothing in the portal does).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from signer.models import AccessPolicy, CloudAccount
-from signer.selectors import policy_cache_bump
+from signer.policy_cache import policy_cache_bump
 
 
 def _bump() -> None:
@@ -50,8 +50,10 @@ def _membership_changed(sender: Any, action: str, **kwargs: Any) -> None:
 def _caches_changed(setting: str, **kwargs: Any) -> None:
     """A different cache (tests switch them) must not be shadowed by what a worker remembers of the previous one."""
     if setting == "CACHES":
-        from signer.selectors import policy_memo_clear
-        from signer.services import credential_memo_clear
+        from signer.credential_cache import credential_memo_clear
+        from signer.policy_cache import policy_memo_clear
+        from signer.services import render_memo_clear
 
         credential_memo_clear()
         policy_memo_clear()
+        render_memo_clear()

@@ -2,8 +2,8 @@
 
 Local mode talks to localcloud at settings.LOCALCLOUD_URL over http; tencent mode to settings.STS_ENDPOINT
 (sts.tencentcloudapi.com) over https. Every SDK failure becomes one of two exceptions: StsError when STS answered
-with an error code (bad key, bad policy, ...), StsUnavailable when it could not be reached or did not answer in time.
-Neither ever carries a secret.
+with an error code (bad key, bad policy, ...), signer.errors.StsUnavailable when it could not be reached or did not
+answer in time. Neither ever carries a secret.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -22,7 +22,11 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813 import models, sts_client
 
+from signer.errors import StsUnavailable
 from signer.logging import RedactSecretsFilter
+
+if TYPE_CHECKING:
+    from signer.models import CloudAccount
 
 # The SDK logs whole responses (temporary keys included) at DEBUG: redact at the source, for every handler.
 for _name in ("tencentcloud_sdk_common",):
@@ -46,10 +50,6 @@ class StsError(Exception):
         self.code = code
         self.message = message
         self.request_id = request_id
-
-
-class StsUnavailable(Exception):
-    """STS could not be reached, answered something that is not STS, or did not answer within settings.STS_TIMEOUT."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
         code = str(exc.get_code() or "")
         if code in _UNAVAILABLE_CODES:
             logger.warning("STS %s unavailable: %s", action, code)
+            # Not reached, answered something that is not STS, or not within settings.STS_TIMEOUT.
             raise StsUnavailable(f"STS did not answer {action} ({code})") from None
         message = str(exc.get_message() or "").split("\n", 1)[0][:300]
         logger.warning("STS %s failed: %s (request %s)", action, code, exc.get_request_id())
@@ -157,3 +158,28 @@ def assume_role(
         request.Policy = encode_policy(policy)
     sts = client(secret_id=secret_id, secret_key=secret_key, region=region)
     return _credentials(_call("AssumeRole", sts, request))
+
+
+def credentials_for_account(
+    *, account: CloudAccount, policy: dict[str, Any], duration: int, username: str
+) -> StsCredentials:
+    """Credentials under `policy` with the account's keys: AssumeRole for a role-based account, else
+    GetFederationToken."""
+    if account.role_arn:
+        return assume_role(
+            secret_id=account.secret_id,
+            secret_key=account.secret_key,
+            region=account.default_region,
+            role_arn=account.role_arn,
+            session_name=f"portal-{username}",
+            policy=policy,
+            duration=duration,
+        )
+    return get_federation_token(
+        secret_id=account.secret_id,
+        secret_key=account.secret_key,
+        region=account.default_region,
+        name=f"portal-{username}",
+        policy=policy,
+        duration=duration,
+    )

@@ -18,6 +18,9 @@ from django.conf import settings as django_settings
 
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
+from signer.models import CloudAccount
+from tests.api import Api
+from tests.factories import make_account
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# The secrets watch (issue 6): every secret the suite creates is looked for in its logs, pages and database.
+# The secrets watch: every secret the suite creates is looked for in its logs, pages and database.
 pytest_plugins = ["tests.hardening.secrets_plugin"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -110,6 +113,19 @@ def cloud(localcloud: RunningServer, settings: object) -> RunningServer:
         directives[name] = [*directives[name], localcloud.url]
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}  # type: ignore[attr-defined]
     return localcloud
+
+
+@pytest.fixture
+def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
+    """The localcloud account, on a database that live_server's threads share (tests/demo uses its own)."""
+    return make_account(cloud)
+
+
+@pytest.fixture
+def api(live_server: Any) -> Iterator[Api]:
+    client = Api(live_server.url)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -73,3 +73,12 @@ def test_it_gives_curl_examples_for_sign_and_sts(alice_client: Client) -> None:
     assert "curl http://testserver/sign" in body
     assert '"codeDesc": "Success"' in body
     assert "tmpSecretId" in body
+
+
+def test_it_answers_404_for_a_token_key_that_is_not_the_users(alice_client: Client, bob_client: Client) -> None:
+    bob_client.post("/access/tokens/")
+    assert alice_client.post("/access/tokens/revoke/", {"token_key": "deadbeef"}).status_code == 404
+    assert alice_client.post("/access/tokens/revoke/", {}).status_code == 404
+    bobs = AuthToken.objects.get(user__username="bob")
+    assert alice_client.post("/access/tokens/revoke/", {"token_key": bobs.token_key}).status_code == 404
+    assert AuthToken.objects.filter(pk=bobs.pk).exists()

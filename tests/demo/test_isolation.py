@@ -1,4 +1,4 @@
-"""Per page, bob cannot see or act on alice's things (issue 6, item 5): her private bucket is missing from his
+"""Per page, bob cannot see or act on alice's things: her private bucket is missing from his
 regions and buckets pages and answers 404; her folder, her files, their download and delete links answer 403 (COS
 would refuse too); her API tokens are neither shown to him nor revocable by him; /sts will not narrow his policy to
 her prefix.

@@ -173,7 +173,7 @@ def test_it_shows_upload_limits_and_passes_them_to_the_script(account: CloudAcco
     assert '"contentTypes": ["image/*"]' in body
 
 
-# --- isolation (issue 6, item 5) ---------------------------------------------------------------------------------
+# --- isolation: bob sees none of alice's files ------------------------------------------------------------------
 
 
 def test_it_does_not_show_alice_files_to_bob(bob_client: Client, bucket: str, folder: str) -> None:

@@ -4,10 +4,8 @@ portal on live_server, and real processes (localcloud, redis-server) that a test
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,56 +19,14 @@ import requests
 from qcloud_cos import CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-from localcloud.server import RunningServer
-from signer.models import CloudAccount
 from tests.cos_sdk import cos_client as sdk_client
-from tests.factories import make_account
+from tests.net import free_port, listening, stop_process
 
 ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # ------------------------------------------------------------------------------------------------ portal + users
-
-
-@pytest.fixture
-def account(cloud: RunningServer, transactional_db: None) -> CloudAccount:
-    return make_account(cloud)
-
-
-@dataclass
-class Api:
-    """The portal over a real socket (live_server), as a mobile app calls it."""
-
-    base: str
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}) or {})
-        if token is not None:
-            headers["Authorization"] = f"Token {token}"
-        kwargs.setdefault("timeout", 30)
-        return self.session.request(method, f"{self.base}{path}", headers=headers, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.call("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.call("POST", path, **kwargs)
-
-
-@pytest.fixture
-def api(live_server: Any) -> Iterator[Api]:
-    client = Api(live_server.url)
-    client.session.trust_env = False
-    yield client
-    client.session.close()
 
 
 def assert_envelope(response: requests.Response | Any, status: int, code_desc: str | None = None) -> dict[str, Any]:
@@ -126,7 +82,7 @@ class Process:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"{self.name} exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=0.5):
+            if listening(self.port, self.host):
                 return
             time.sleep(0.05)
         pytest.fail(f"{self.name} did not listen on {self.port} within {timeout}s")
@@ -138,13 +94,8 @@ class Process:
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process(self.process, timeout=10)
         self.process = None
 
 

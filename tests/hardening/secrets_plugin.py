@@ -1,4 +1,5 @@
-"""A pytest plugin that watches the whole test session for leaked secrets (issue 6, item 7).
+"""A pytest plugin that watches the whole test session for leaked secrets: logs never hold a secret key,
+a temporary secret key or a session token, and neither do pages or the database.
 
 Register it for the whole suite with `pytest_plugins = ["tests.hardening.secrets_plugin"]` in tests/conftest.py
 (tests/hardening/conftest.py also registers it when it is loaded, which happens during collection of a full run).

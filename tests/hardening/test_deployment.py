@@ -17,7 +17,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from tests.hardening.conftest import PYTHON, ROOT_DIR, Process, free_port
+from tests.hardening.conftest import PYTHON, ROOT_DIR, Process
+from tests.net import free_port
 
 HOST = "portal.example.com"
 PASSWORD = "deploy-" + secrets.token_urlsafe(12)

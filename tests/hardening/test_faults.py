@@ -21,8 +21,10 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
 from signer.models import CloudAccount
+from tests.api import Api
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket, make_policy, make_token, make_user
-from tests.hardening.conftest import Api, Process, assert_envelope, cos_client, wait_until
+from tests.hardening.conftest import Process, assert_envelope, cos_client, wait_until
+from tests.net import free_port
 
 SCOPE = {"action": "name/cos:PutObject", "bucket": DEMO_BUCKET, "region": REGION, "prefix": "users/alice/a.txt"}
 
@@ -109,8 +111,6 @@ def test_it_serves_cached_credentials_or_503_while_localcloud_is_down_and_recove
 
 
 def test_it_answers_503_not_500_when_localcloud_never_answered(api: Api, settings: Any, transactional_db: None) -> None:
-    from tests.hardening.conftest import free_port
-
     settings.LOCALCLOUD_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings.STS_TIMEOUT = 1.0
     account = make_account()

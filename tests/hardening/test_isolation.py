@@ -2,7 +2,8 @@
 
 What tests/demo/test_isolation.py and tests/signer/test_access.py already prove (pages, plain get/put/delete/list at
 the storage, a scoped /sts for alice's prefix) is not repeated; here:
-- a guard that every route of the demo and the signer is named in an isolation test (a new page must add one),
+- a guard that every route of the demo and the signer is named in an isolation test (a new page must add one), and
+  that every test it names exists,
 - every multipart operation at the storage with bob's credentials on alice's upload (Initiate, UploadPart into her
   upload, ListParts, Complete, Abort, ListMultipartUploads of her prefix) and HEAD / ranged GET,
 - scope tricks: `..`, partial prefixes (`users/ali`), neighbours (`users/bobby/`), wildcards in the requested
@@ -12,8 +13,10 @@ the storage, a scoped /sts for alice's prefix) is not repeated; here:
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -26,25 +29,46 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
 from signer.models import AccessPolicy, CloudAccount
+from tests.api import Api
 from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token
-from tests.hardening.conftest import Api, assert_envelope
+from tests.hardening.conftest import ROOT_DIR, assert_envelope
 
-# Every named route of the demo and the signer -> where its isolation is proven.
+HERE = "tests/hardening/test_isolation.py"
+DEMO = "tests/demo/test_isolation.py"
+HOSTILE = "tests/hardening/test_portal_hostile.py"
+# Every named route of the demo and the signer -> the tests that prove bob cannot use it on alice's things. Each must
+# exist (test_it_names_only_tests_that_exist): a renamed test must not leave a route guarded by nothing.
 ISOLATION_TESTS = {
-    "demo:regions": "tests/demo/test_isolation.py::test_regions",
-    "demo:buckets": "tests/demo/test_isolation.py::test_buckets",
-    "demo:objects": "tests/demo/test_isolation.py::test_objects + test_it_lists_nothing_of_alice_through_prefix_probes",
-    "demo:download": "tests/demo/test_isolation.py::test_download + test_it_refuses_bob_every_page_action_on_alices…",
-    "demo:delete": "tests/demo/test_isolation.py::test_delete + test_it_refuses_bob_every_page_action_on_alices_key",
-    "demo:access": "tests/demo/test_isolation.py::test_access",
-    "demo:token-create": "test_it_creates_tokens_only_for_the_signed_in_user",
-    "demo:token-revoke": "tests/demo/test_access.py::test_it_does_not_let_bob_revoke_alices_token",
-    "signer:sign": "test_it_refuses_bob_alices_private_policy_by_name",
-    "signer:sts": "tests/signer/test_access.py + test_it_refuses_scope_tricks_for_alices_prefix",
-    "signer:login-api": "test_it_logs_out_only_the_callers_token",
-    "signer:logout-api": "test_it_logs_out_only_the_callers_token",
-    "login": "tests/hardening/test_portal_hostile.py (guessing) — a login gives only one's own session",
-    "logout": "tests/hardening/test_portal_hostile.py::test_it_enforces_csrf_on_every_demo_form",
+    "demo:regions": [f"{DEMO}::test_it_leaves_her_private_bucket_out_of_his_region_counts"],
+    "demo:buckets": [f"{DEMO}::test_it_leaves_her_private_bucket_out_of_his_bucket_list"],
+    "demo:objects": [
+        f"{DEMO}::test_it_refuses_him_her_bucket_and_her_folder",
+        f"{HERE}::test_it_lists_nothing_of_alice_through_prefix_probes",
+    ],
+    "demo:download": [
+        f"{DEMO}::test_it_refuses_him_downloads_of_her_files",
+        f"{HERE}::test_it_refuses_bob_every_page_action_on_alices_key",
+    ],
+    "demo:delete": [
+        f"{DEMO}::test_it_refuses_him_deleting_her_files",
+        f"{HERE}::test_it_refuses_bob_every_page_action_on_alices_key",
+    ],
+    "demo:access": [f"{DEMO}::test_it_hides_her_tokens_and_policies_from_him"],
+    "demo:token-create": [f"{HERE}::test_it_creates_tokens_only_for_the_signed_in_user"],
+    "demo:token-revoke": ["tests/demo/test_access.py::test_it_does_not_let_bob_revoke_alices_token"],
+    "signer:sign": [f"{HERE}::test_it_refuses_bob_alices_private_policy_by_name"],
+    "signer:sts": [
+        "tests/signer/test_access.py::test_it_keeps_alice_out_of_bobs_prefix",
+        f"{DEMO}::test_it_refuses_him_upload_credentials_for_her_prefix",
+        f"{HERE}::test_it_refuses_scope_tricks_for_alices_prefix",
+    ],
+    "signer:login-api": [f"{HERE}::test_it_logs_out_only_the_callers_token"],
+    "signer:logout-api": [f"{HERE}::test_it_logs_out_only_the_callers_token"],
+    "login": [
+        "tests/demo/test_auth.py::test_it_logs_in_and_shows_the_user_and_the_mode",
+        f"{HOSTILE}::test_it_slows_password_guessing_through_the_sign_in_page",
+    ],
+    "logout": [f"{HOSTILE}::test_it_does_not_let_a_session_logout_happen_cross_site"],
 }
 
 
@@ -61,10 +85,36 @@ def _names(patterns: list[Any], namespace: str = "") -> set[str]:
     return found
 
 
+def _tests_in(path: Path) -> set[str]:
+    """The test functions a file defines (top level, or `Class::method`), as pytest names them without parameters."""
+    tree = ast.parse(path.read_text())
+    found = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            found |= {
+                f"{node.name}::{inner.name}"
+                for inner in node.body
+                if isinstance(inner, ast.FunctionDef) and inner.name.startswith("test_")
+            }
+    return found
+
+
 def test_it_names_an_isolation_test_for_every_route() -> None:
     routes = {name for name in _names(get_resolver().url_patterns) if name.startswith(("demo:", "signer:"))}
     routes |= {"login", "logout"}
     assert routes == set(ISOLATION_TESTS), f"routes without an isolation test: {routes - set(ISOLATION_TESTS)}"
+    assert all(ISOLATION_TESTS.values())
+
+
+def test_it_names_only_tests_that_exist() -> None:
+    missing = []
+    for node_ids in ISOLATION_TESTS.values():
+        for node_id in node_ids:
+            path, _, name = node_id.partition("::")
+            file = ROOT_DIR / path
+            if not file.is_file() or name not in _tests_in(file):
+                missing.append(node_id)
+    assert missing == []
 
 
 # ------------------------------------------------------------------------------------------------------ storage

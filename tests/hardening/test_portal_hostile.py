@@ -16,8 +16,9 @@ from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
 
+from tests.api import Api
 from tests.factories import DEMO_BUCKET, PASSWORD, REGION, make_token, make_user
-from tests.hardening.conftest import Api, assert_envelope
+from tests.hardening.conftest import assert_envelope
 
 SCOPE = {"action": "name/cos:PutObject", "bucket": DEMO_BUCKET, "region": REGION, "prefix": "users/alice/a.txt"}
 API_POSTS = ["/sign", "/sts", "/api/auth/login", "/api/auth/logout"]

@@ -1,4 +1,4 @@
-"""Secrets (issue 6, item 7): after everything else has run, no SecretKey, temporary secret key, session token or API
+"""Secrets: after everything else has run, no SecretKey, temporary secret key, session token or API
 token appears in anything the suite logged, in any page the portal rendered, or in the portal's database.
 
 tests/hardening/secrets_plugin.py collects the secrets as they are created and captures logs, pages and database

@@ -20,6 +20,7 @@ from tencentcloud.sts.v20180813 import models
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from tests.localcloud.test_sts import federation_request, sts
+from tests.net import free_port, listening
 
 REPO = Path(__file__).resolve().parents[2]
 EOF = "\x00end of output"
@@ -33,20 +34,6 @@ ASSUMER = {
         {"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": ["qcs::cam::uin/100000000001:roleName/*"]}
     ],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 class Process:

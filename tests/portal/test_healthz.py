@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from localcloud.server import RunningServer
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +20,7 @@ def test_it_reports_everything_up(client: object, cloud: RunningServer) -> None:
 
 
 def test_it_answers_503_when_sts_is_unreachable(client: object, settings: object) -> None:
-    # A port nothing listens on: bind, read the number, close.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    settings.LOCALCLOUD_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there  # type: ignore[attr-defined]
     response = client.get("/healthz")  # type: ignore[attr-defined]
     assert response.status_code == 503
     body = response.json()
@@ -36,9 +31,7 @@ def test_it_answers_503_when_sts_is_unreachable(client: object, settings: object
 
 def test_it_answers_503_when_the_cache_is_broken(client: object, settings: object, cloud: RunningServer) -> None:
     # A Redis URL nobody serves: the cache check fails, the page still answers JSON.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     settings.CACHES = {  # type: ignore[attr-defined]
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",

@@ -1,4 +1,4 @@
-"""Policy conditions (issue 7): size, content type, client network and ACL limits, with the request context."""
+"""Policy conditions: size, content type, client network and ACL limits, with the request context."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from qcloud.policy import (
     Decision,
     PolicyError,
+    RequestContext,
     action_matches,
     evaluate,
     evaluate_all,
@@ -304,12 +305,12 @@ def test_it_leaves_templates_without_variables_unchanged() -> None:
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${user}/*")]},
             VARIABLES,
-            "unknown variable ${user} (known: ${username}, ${user_id}, ${appid})",
+            "unknown variable ${user} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${}/*")]},
             VARIABLES,
-            "unknown variable ${} (known: ${username}, ${user_id}, ${appid})",
+            "unknown variable ${} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${user_id}/*")]},
@@ -319,19 +320,23 @@ def test_it_leaves_templates_without_variables_unchanged() -> None:
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": "*"},
-            "value of ${username} must not contain '*', got '*'",
+            "value of ${username} must not contain '*' or '?', got '*'",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": "al*ce"},
-            "value of ${username} must not contain '*', got 'al*ce'",
+            "value of ${username} must not contain '*' or '?', got 'al*ce'",
         ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username}/*")]},
             {"username": ""},
             "value of ${username} must be a non-empty string",
         ),
-        ({"statement": []}, {"uid": "7"}, "unknown variable ${uid} (known: ${username}, ${user_id}, ${appid})"),
+        (
+            {"statement": []},
+            {"uid": "7"},
+            "unknown variable ${uid} (known: ${username}, ${user_id}, ${appid}, ${jwt:<claim>})",
+        ),
         (
             {"statement": [allow("*", "qcs::cos:x:uid/1:b-1/${username/*")]},
             VARIABLES,
@@ -417,3 +422,27 @@ def test_it_allows_exactly_when_some_allow_and_no_deny_matches(
         s["effect"] == "deny" and matches(s) for s in statements
     )
     assert evaluate(policy(*statements), action, resource).allowed is expected
+
+
+def test_it_strips_only_the_allow_statements_of_their_conditions() -> None:
+    size = {"numeric_less_than_equal": {"cos:content-length": 10}}
+    network = {"ip_equal": {"qcs:ip": "10.0.0.0/8"}}
+    original = policy(
+        allow("name/cos:PutObject", BUCKET + "*", condition={**size, **network}),
+        deny("name/cos:PutObject", BUCKET + "secret/*", condition=size),
+    )
+    relaxed = original.without_allow_conditions()
+    assert relaxed.statements[0].conditions == ()
+    assert relaxed.statements[1] == original.statements[1]
+    assert evaluate(relaxed, "name/cos:PutObject", BUCKET + "a.jpg").allowed
+    assert not evaluate(original, "name/cos:PutObject", BUCKET + "a.jpg").allowed
+
+
+def test_it_keeps_the_allow_conditions_it_is_told_to_keep() -> None:
+    condition = {"numeric_less_than_equal": {"cos:content-length": 10}, "ip_equal": {"qcs:ip": "10.0.0.0/8"}}
+    on_network = policy(allow("name/cos:GetBucket", BUCKET, condition=condition)).without_allow_conditions(
+        keep=("qcs:ip",)
+    )
+    assert [c.key for c in on_network.statements[0].conditions] == ["qcs:ip"]
+    assert evaluate(on_network, "name/cos:GetBucket", BUCKET, RequestContext(ip="10.1.2.3")).allowed
+    assert not evaluate(on_network, "name/cos:GetBucket", BUCKET, RequestContext(ip="203.0.113.5")).allowed

@@ -58,14 +58,14 @@ def test_it_refuses_anonymous_callers_with_401(api: Api, path: str, transactiona
     response = api.get(path)
     body = assert_error(response, 401, "NotAuthenticated")
     assert body["message"] == "Authentication credentials were not provided."
-    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
     assert_error(api.post(path, json={}), 401, "NotAuthenticated")
 
 
 def test_it_refuses_a_bad_token_with_401(api: Api, transactional_db: None) -> None:
     response = api.get("/sign", token="0" * 64)
     assert_error(response, 401, "AuthenticationFailed")
-    assert response.headers["WWW-Authenticate"] == "Token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_it_refuses_a_user_without_a_policy_with_403(api: Api, transactional_db: None) -> None:
@@ -125,7 +125,7 @@ def test_it_throttles_each_user_with_429_and_retry_after(
     response = api.get("/sts", token=alice_token)
     body = assert_error(response, 429, "Throttled")
     # At most the rest of this minute plus the third of the next it takes the 3 requests to weigh 2 (the sliding
-    # window counts a previous window's requests until they have wholly slid out: signer/throttling.py).
+    # window counts a previous window's requests until they have wholly slid out: signer/sliding_window.py).
     assert 1 <= int(response.headers["Retry-After"]) <= 80
     assert "throttled" in body["message"].lower()
     # Per user: bob is not slowed down by alice.

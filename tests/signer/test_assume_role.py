@@ -1,5 +1,5 @@
 """Role-based accounts: the portal stores a sub-account key that may only AssumeRole, and the credentials it hands out
-are the intersection of the role's policy and the user's policy (issue 7)."""
+are the intersection of the role's policy and the user's policy."""
 
 from __future__ import annotations
 

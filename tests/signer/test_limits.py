@@ -1,4 +1,4 @@
-"""A policy's upload limits become CAM conditions that localcloud enforces on the issued credentials (issue 7)."""
+"""A policy's upload limits become CAM conditions that localcloud enforces on the issued credentials."""
 
 from __future__ import annotations
 

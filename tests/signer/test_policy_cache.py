@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
-from signer import audit, selectors, services
+from signer import audit, policy_cache, selectors, services
 from signer.errors import AccountInactive, NoPolicy
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+from signer.scopes import Scope
 from tests.factories import make_policy, make_user
 from tests.signer.conftest import Api
 
@@ -100,7 +101,7 @@ def test_it_ignores_an_entry_cached_under_an_older_version(alice: Any, policy: A
     selectors.policy_for_user(alice)  # cached: `policy` (alice is not on `other` yet)
     other.users.through.objects.create(accesspolicy=other, user=alice)  # no m2m_changed signal
     assert selectors.policy_for_user(alice) == policy  # the cache still answers, as designed
-    selectors.policy_cache_bump()
+    policy_cache.policy_cache_bump()
     assert selectors.policy_for_user(alice) == other
 
 
@@ -124,7 +125,7 @@ def test_it_writes_exactly_one_audit_row_per_delivery(alice: Any, policy: Access
 
 
 def test_it_audits_a_scoped_delivery_with_its_scopes(alice: Any, policy: AccessPolicy, bucket: str) -> None:
-    scope = services.Scope(
+    scope = Scope(
         action="name/cos:PutObject", bucket=bucket, region=policy.account.default_region, prefix="users/alice/a.txt"
     )
     services.credentials_issue(user=alice, scopes=[scope])

@@ -117,3 +117,54 @@ def test_it_redacts_secret_fields_headers_and_registered_values() -> None:
 def test_it_leaves_harmless_lines_alone() -> None:
     text = "GetFederationToken: AuthFailure.SignatureFailure (request 42); tokens issued: 3"
     assert redaction.redact(text) == text
+
+
+def configured_handler() -> logging.Handler:
+    """The portal's console handler, as settings.LOGGING configures it (with the redaction filter)."""
+    for handler in logging.getLogger().handlers:
+        if any(isinstance(f, redaction.RedactSecretsFilter) for f in handler.filters):
+            return handler
+    raise AssertionError("no root handler carries the redaction filter: check settings.LOGGING")
+
+
+@pytest.fixture
+def console() -> Iterator[io.StringIO]:
+    """What the configured console handler writes, tracebacks included."""
+    handler = configured_handler()
+    assert isinstance(handler, logging.StreamHandler)
+    written = io.StringIO()
+    previous = handler.setStream(written)
+    try:
+        yield written
+    finally:
+        handler.setStream(previous)
+
+
+def test_it_redacts_secrets_in_exception_tracebacks(console: io.StringIO) -> None:
+    token = "session-token-0123456789abcdef"
+    redaction.register_secret(token)
+    logger = logging.getLogger("signer.tests")
+    try:
+        try:
+            raise ValueError('STS answered {"TmpSecretKey": "tmp-secret-key-9876543210", "TmpSecretId": "AKIDok"}')
+        except ValueError as exc:
+            raise RuntimeError(f"could not use the credentials with token {token}") from exc
+    except RuntimeError:
+        logger.exception("delivery failed for %s", "alice")
+    written = console.getvalue()
+    assert "delivery failed for alice" in written
+    assert "Traceback (most recent call last)" in written
+    assert "RuntimeError: could not use the credentials with token [redacted]" in written
+    assert "ValueError: STS answered" in written  # the cause's traceback too
+    assert "tmp-secret-key-9876543210" not in written
+    assert token not in written
+    assert "AKIDok" in written  # ids are not secret
+
+
+def test_it_redacts_the_secret_key_cam_answers_with() -> None:
+    # CAM's CreateAccessKey answers {"AccessKey": {"AccessKeyId": …, "SecretAccessKey": …}} (bootstrap_demo logs
+    # the SDK's responses at DEBUG like STS's).
+    text = 'CreateAccessKey: {"AccessKey": {"AccessKeyId": "AKIDvisible", "SecretAccessKey": "sub-user-secret-42"}}'
+    redacted = redaction.redact(text)
+    assert "sub-user-secret-42" not in redacted
+    assert "AKIDvisible" in redacted

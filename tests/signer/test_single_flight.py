@@ -18,7 +18,7 @@ import time_machine
 from django.utils import timezone
 
 from localcloud.server import RunningServer
-from signer.services import margin_for
+from signer.credential_cache import margin_for
 from tests.signer.conftest import Api
 from tests.signer.servers import Deployment, prepare, server, servers
 

@@ -12,8 +12,9 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.server import RunningServer
 from signer import audit
 from signer.models import IssuedCredential
+from signer.presets import preset_statements
 from tests.cos_sdk import cos_client
-from tests.factories import DEMO_BUCKET, REGION
+from tests.factories import DEMO_BUCKET, REGION, make_policy, make_token, make_user
 from tests.signer.conftest import Api
 
 
@@ -115,3 +116,42 @@ def test_it_refuses_malformed_scopes(api: Api, alice_token: str) -> None:
     assert missing.status_code == 400
     assert missing.json()["codeDesc"] == "ValidationError"
     assert "scopes[0].bucket: This field is required." in missing.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("deny", "allowed", "refused"),
+    [
+        # Uploads over 10 bytes are denied: a small one goes through, a large one to a key in the scopes does not.
+        (
+            {"action": ["name/cos:PutObject"], "condition": {"numeric_greater_than_equal": {"cos:content-length": 11}}},
+            lambda client: client.put_object(Bucket=DEMO_BUCKET, Key="users/alice/a.txt", Body=b"small"),
+            lambda client: client.put_object(Bucket=DEMO_BUCKET, Key="users/alice/b.txt", Body=b"x" * 20),
+        ),
+        # Reads are denied from outside 10.0.0.0/8 (the tests call localcloud from 127.0.0.1).
+        (
+            {"action": ["name/cos:GetObject"], "condition": {"ip_not_equal": {"qcs:ip": ["10.0.0.0/8"]}}},
+            lambda client: client.put_object(Bucket=DEMO_BUCKET, Key="users/alice/a.txt", Body=b"small"),
+            lambda client: client.get_object(Bucket=DEMO_BUCKET, Key="users/alice/a.txt"),
+        ),
+    ],
+    ids=["size", "network"],
+)
+def test_it_keeps_the_policys_conditional_denials_in_scoped_credentials(
+    api: Api, cloud: RunningServer, account: Any, bucket: str, deny: dict[str, Any], allowed: Any, refused: Any
+) -> None:
+    statements = [
+        *preset_statements("read-write own prefix", bucket=bucket, region=REGION),
+        {"effect": "deny", "resource": ["*"], **deny},
+    ]
+    alice = make_user("alice", policy=make_policy(account, name="with a denial", statements=statements))
+    wanted = [
+        scope(action, f"users/alice/{key}") for action in ("PutObject", "GetObject") for key in ("a.txt", "b.txt")
+    ]
+    sts = parse_like_cos_sts_client(api.post("/sts", token=make_token(alice), json={"scopes": wanted}))
+    client = cos_client(cloud, sts["id"], sts["key"], sts["token"])
+
+    allowed(client)
+    with pytest.raises(CosServiceError) as denied:
+        refused(client)
+    assert denied.value.get_status_code() == 403
+    assert denied.value.get_error_code() == "AccessDenied"

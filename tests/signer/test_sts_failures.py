@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from signer import audit, services
+from signer.credential_cache import FAILURE_MEMORY, margin_for
 from signer.models import CloudAccount, IssuedCredential
-from signer.services import FAILURE_MEMORY, margin_for
 from tests.factories import make_account, make_policy, make_token, make_user
 from tests.signer.conftest import Api
 from tests.signer.test_access import assert_error

@@ -1,5 +1,5 @@
-"""The throttle of /sign, /sts and login (signer/throttling.py): a sliding-window counter, one round trip on Redis,
-the same answers on local memory."""
+"""The throttle of /sign, /sts and login (signer/throttling.py): a sliding-window counter (signer/sliding_window.py),
+one round trip on Redis, the same answers on local memory."""
 
 from __future__ import annotations
 

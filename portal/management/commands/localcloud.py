@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from localcloud import cli
 from localcloud.config import ConfigError
+from portal import localcloud_process
 
 
 def settings_defaults() -> dict[str, Any]:
     """What localcloud should be for this portal: where LOCALCLOUD_URL points, with the settings' root account."""
-    url = urlsplit(settings.LOCALCLOUD_URL)
+    host, port = localcloud_process.address()
     return {
-        "host": url.hostname or "127.0.0.1",
-        "port": url.port or 9100,
+        "host": host,
+        "port": port,
         "data_dir": settings.LOCALCLOUD_DATA,
         "secret_id": settings.LOCALCLOUD_SECRET_ID,
         "secret_key": settings.LOCALCLOUD_SECRET_KEY,
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         except ConfigError as error:
             raise CommandError(str(error)) from None
         try:
-            cli.run(config, out=self.stdout)
+            # OutputWrapper is the TextIOBase Django writes command output through; run() only writes lines to it.
+            cli.run(config, out=cast(TextIO, self.stdout))
         except OSError as error:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None

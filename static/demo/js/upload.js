@@ -8,12 +8,13 @@
 // - Resume after a reload: pick the same file again. The key is the same (prefix + file name), so the SDK finds
 //   the unfinished upload with ListMultipartUploads (and its own localStorage cache), checks the parts already
 //   sent with ListParts (ETag = MD5 of each part) and sends only the missing ones.
-(function () {
-  'use strict';
+// Strings come from Django's JavaScript catalog (/jsi18n/), loaded before this module.
+const { gettext, ngettext, interpolate } = window;
 
+function main() {
   // A thumbnail that is not really an image (or could not be fetched) falls back to the file icon.
   function iconFor(img) {
-    var icon = document.createElement('span');
+    const icon = document.createElement('span');
     icon.className = 'icon-file';
     icon.setAttribute('aria-hidden', 'true');
     img.replaceWith(icon);
@@ -21,22 +22,26 @@
   document.addEventListener('error', function (event) {
     if (event.target instanceof HTMLImageElement && event.target.classList.contains('thumb')) iconFor(event.target);
   }, true);
+  // A module runs after the page is parsed: a thumbnail may have failed before the listener was there.
+  document.querySelectorAll('img.thumb').forEach(function (img) {
+    if (img.complete && img.naturalWidth === 0) iconFor(img);
+  });
 
-  var configNode = document.getElementById('upload-config');
-  var form = document.getElementById('upload-form');
+  const configNode = document.getElementById('upload-config');
+  const form = document.getElementById('upload-form');
   if (!configNode || !form || typeof COS === 'undefined') return;
-  var config = JSON.parse(configNode.textContent);
+  const config = JSON.parse(configNode.textContent);
   if (config.prefix === null || config.prefix === undefined) return;
 
-  var PART_SIZE = 1024 * 1024;
-  var PENDING_KEY = 'cos-sign-portal:pending-uploads';
-  var csrfToken = form.querySelector('[name=csrfmiddlewaretoken]').value;
-  var input = document.getElementById('upload-input');
-  var dropzone = document.getElementById('dropzone');
-  var list = document.getElementById('upload-list');
-  var template = document.getElementById('upload-item-template');
-  var status = document.getElementById('upload-status');
-  var lastAuthError = '';
+  const PART_SIZE = 1024 * 1024;
+  const PENDING_KEY = 'cos-sign-portal:pending-uploads';
+  const csrfToken = form.querySelector('[name=csrfmiddlewaretoken]').value;
+  const input = document.getElementById('upload-input');
+  const dropzone = document.getElementById('dropzone');
+  const list = document.getElementById('upload-list');
+  const template = document.getElementById('upload-item-template');
+  const status = document.getElementById('upload-status');
+  let lastAuthError = '';
 
   // ---- credentials ----------------------------------------------------------------------------------------------
 
@@ -54,9 +59,12 @@
         );
       })
       .then(function (result) {
-        var body = result.body || {};
+        const body = result.body || {};
         if (!result.ok || !body.credentials) {
-          lastAuthError = (body.message || 'The portal did not issue credentials') + ' (HTTP ' + result.status + ')';
+          lastAuthError = interpolate(gettext('%(message)s (HTTP %(status)s)'), {
+            message: body.message || gettext('The portal did not issue credentials'),
+            status: result.status,
+          }, true);
           callback({});
           return;
         }
@@ -71,12 +79,12 @@
         });
       })
       .catch(function () {
-        lastAuthError = 'The portal could not be reached for credentials';
+        lastAuthError = gettext('The portal could not be reached for credentials');
         callback({});
       });
   }
 
-  var options = {
+  const options = {
     getAuthorization: getAuthorization,
     Protocol: config.protocol,
     ChunkSize: PART_SIZE,
@@ -89,29 +97,30 @@
     options.Domain = config.domain;
     options.AutoSwitchHost = false;
   }
-  var cos = new COS(options);
+  const cos = new COS(options);
 
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   function humanSize(bytes) {
     if (bytes < 1024) return bytes + ' B';
-    var units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    var value = bytes;
-    var unit = -1;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = -1;
     do {
       value /= 1024;
       unit += 1;
     } while (value >= 1024 && unit < units.length - 1);
-    var shown = value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1);
+    const shown = value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1);
     return shown + ' ' + units[unit];
   }
 
   function humanDuration(seconds) {
     if (!isFinite(seconds) || seconds < 0) return '';
-    if (seconds < 1) return 'less than a second left';
-    if (seconds < 60) return Math.ceil(seconds) + ' s left';
-    var minutes = Math.floor(seconds / 60);
-    return minutes + ' min ' + Math.ceil(seconds % 60) + ' s left';
+    if (seconds < 1) return gettext('less than a second left');
+    if (seconds < 60) return interpolate(gettext('%(seconds)s s left'), { seconds: Math.ceil(seconds) }, true);
+    const minutes = Math.floor(seconds / 60);
+    return interpolate(gettext('%(minutes)s min %(seconds)s s left'),
+      { minutes: minutes, seconds: Math.ceil(seconds % 60) }, true);
   }
 
   function announce(text) {
@@ -119,37 +128,40 @@
   }
 
   function typeMatches(pattern, type) {
-    var escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
     return new RegExp('^' + escaped + '$').test(type);
   }
 
-  // Refuse before sending a byte what the policy's conditions would refuse anyway (issue 7).
+  // Refuse before sending a byte what the policy's conditions would refuse anyway.
   function refusal(file) {
     if (config.maxSize && file.size > config.maxSize) {
-      return file.name + ' is ' + humanSize(file.size) + ': your policy allows files of at most ' +
-        humanSize(config.maxSize) + '. Nothing was sent.';
+      return interpolate(gettext('%(name)s is %(size)s: your policy allows files of at most %(limit)s. Nothing was sent.'),
+        { name: file.name, size: humanSize(file.size), limit: humanSize(config.maxSize) }, true);
     }
-    var types = config.contentTypes || [];
-    var type = file.type || 'application/octet-stream';
+    const types = config.contentTypes || [];
+    const type = file.type || 'application/octet-stream';
     if (types.length && !types.some(function (pattern) { return typeMatches(pattern, type); })) {
-      return file.name + ' is of type ' + type + ': your policy allows only ' + types.join(', ') +
-        '. Nothing was sent.';
+      return interpolate(gettext('%(name)s is of type %(type)s: your policy allows only %(types)s. Nothing was sent.'),
+        { name: file.name, type: type, types: types.join(', ') }, true);
     }
     return '';
   }
 
   function errorText(err) {
-    if (!err) return 'The upload failed.';
-    var code = (err.error && (err.error.Code || err.error.code)) || err.code || '';
-    var message = (err.error && (err.error.Message || err.error.message)) || err.message || '';
+    if (!err) return gettext('The upload failed.');
+    const code = (err.error && (err.error.Code || err.error.code)) || err.code || '';
+    const message = (err.error && (err.error.Message || err.error.message)) || err.message || '';
     if (lastAuthError && /getAuthorization|TmpSecretId|SecurityToken|ExpiredTime/.test(message)) {
       return lastAuthError + '.';
     }
     if (code === 'AccessDenied' || err.statusCode === 403) {
-      return 'COS refused the upload (AccessDenied): your access policy does not allow it. ' + (message || '');
+      return gettext('COS refused the upload (AccessDenied): your access policy does not allow it.') + ' ' + (message || '');
     }
-    if (!err.statusCode && !code) return 'COS could not be reached (' + (message || 'network error') + ').';
-    return (code ? code + ': ' : '') + (message || 'the upload failed.');
+    if (!err.statusCode && !code) {
+      return interpolate(gettext('COS could not be reached (%(reason)s).'),
+        { reason: message || gettext('network error') }, true);
+    }
+    return (code ? code + ': ' : '') + (message || gettext('the upload failed.'));
   }
 
   // ---- remembered unfinished uploads (so a reload can say what to pick again) ----------------------------------
@@ -170,7 +182,7 @@
   }
 
   function rememberPending(key, file) {
-    var items = readPending().filter(function (p) {
+    const items = readPending().filter(function (p) {
       return !(p.bucket === config.bucket && p.region === config.region && p.key === key);
     });
     items.push({ bucket: config.bucket, region: config.region, key: key, name: file.name, size: file.size,
@@ -185,13 +197,14 @@
   }
 
   function showPending() {
-    var mine = readPending().filter(function (p) {
+    const mine = readPending().filter(function (p) {
       return p.bucket === config.bucket && p.region === config.region;
     });
     mine.forEach(function (pending) {
-      var item = newItem(pending.name, pending.size);
-      item.setState('interrupted', 'Interrupted');
-      item.showError('Not finished: pick ' + pending.name + ' again to continue where it stopped.');
+      const item = newItem(pending.name, pending.size);
+      item.setState('interrupted', gettext('Interrupted'));
+      item.showError(interpolate(gettext('Not finished: pick %(name)s again to continue where it stopped.'),
+        { name: pending.name }, true));
       item.node.classList.add('pending');
       item.node.setAttribute('data-pending-key', pending.key);
       item.buttons(false, false, false);
@@ -199,15 +212,15 @@
   }
 
   function dropPendingRow(key) {
-    var stale = list.querySelector('[data-pending-key="' + CSS.escape(key) + '"]');
+    const stale = list.querySelector('[data-pending-key="' + CSS.escape(key) + '"]');
     if (stale) stale.parentNode.removeChild(stale);
   }
 
   // ---- one row per file -----------------------------------------------------------------------------------------
 
   function newItem(name, size) {
-    var node = template.content.firstElementChild.cloneNode(true);
-    var parts = {
+    const node = template.content.firstElementChild.cloneNode(true);
+    const parts = {
       name: node.querySelector('.upload-name'),
       state: node.querySelector('.upload-state'),
       progress: node.querySelector('.upload-progress'),
@@ -220,9 +233,9 @@
       cancel: node.querySelector('[data-action=cancel]'),
     };
     parts.name.textContent = name + ' (' + humanSize(size) + ')';
-    parts.progress.setAttribute('aria-label', 'Upload progress of ' + name);
+    parts.progress.setAttribute('aria-label', interpolate(gettext('Upload progress of %(name)s'), { name: name }, true));
     list.insertBefore(node, list.firstChild);
-    var item = {
+    const item = {
       node: node,
       parts: parts,
       setState: function (state, label) {
@@ -230,11 +243,11 @@
         parts.state.textContent = label;
       },
       progress: function (info) {
-        var percent = Math.floor((info.percent || 0) * 100);
+        const percent = Math.floor((info.percent || 0) * 100);
         parts.progress.value = percent;
         parts.percent.textContent = percent + '%';
         parts.speed.textContent = info.speed ? humanSize(info.speed) + '/s' : '';
-        var left = info.total - info.loaded;
+        const left = info.total - info.loaded;
         parts.eta.textContent = info.speed && left > 0 ? humanDuration(left / info.speed) : '';
         node.setAttribute('data-loaded', String(info.loaded || 0));
       },
@@ -252,24 +265,24 @@
   }
 
   function upload(file) {
-    var item = newItem(file.name, file.size);
-    var refused = refusal(file);
+    const item = newItem(file.name, file.size);
+    const refused = refusal(file);
     if (refused) {
-      item.setState('refused', 'Refused');
+      item.setState('refused', gettext('Refused'));
       item.showError(refused);
       item.buttons(false, false, false);
       announce(refused);
       return;
     }
-    var key = config.prefix + file.name;
+    const key = config.prefix + file.name;
     dropPendingRow(key);
-    var multipart = file.size > PART_SIZE;
+    const multipart = file.size > PART_SIZE;
     // Shared with the SDK's task (its params are copied shallowly): the SDK writes the UploadId here, which
     // Cancel needs to abort the multipart upload.
-    var uploadData = {};
-    var task = { id: null, state: 'waiting' };
+    const uploadData = {};
+    const task = { id: null, state: 'waiting' };
     item.node.setAttribute('data-key', key);
-    item.setState('waiting', 'Waiting');
+    item.setState('waiting', gettext('Waiting'));
     item.buttons(true, false, true);
     if (multipart) rememberPending(key, file);
 
@@ -277,36 +290,36 @@
       if (!task.id) return;
       cos.pauseTask(task.id);
       task.state = 'paused';
-      item.setState('paused', 'Paused');
+      item.setState('paused', gettext('Paused'));
       item.parts.speed.textContent = '';
       item.parts.eta.textContent = '';
       item.buttons(false, true, true);
       item.parts.resume.focus();
-      announce(file.name + ' paused');
+      announce(interpolate(gettext('%(name)s paused'), { name: file.name }, true));
     });
     item.parts.resume.addEventListener('click', function () {
       if (!task.id) return;
       cos.restartTask(task.id);
       task.state = 'uploading';
-      item.setState('uploading', 'Uploading');
+      item.setState('uploading', gettext('Uploading'));
       item.buttons(true, false, true);
       item.parts.pause.focus();
-      announce(file.name + ' resumed');
+      announce(interpolate(gettext('%(name)s resumed'), { name: file.name }, true));
     });
     item.parts.cancel.addEventListener('click', function () {
       if (task.id) cos.cancelTask(task.id);
       task.state = 'canceled';
-      item.setState('canceling', 'Cancelling…');
+      item.setState('canceling', gettext('Cancelling…'));
       item.buttons(false, false, false);
       abort(key, uploadData.UploadId, multipart, function (err) {
         forgetPending(key);
         if (err) {
-          item.setState('error', 'Cancelled');
-          item.showError('Stopped, but the unfinished upload could not be removed: ' + errorText(err));
+          item.setState('error', gettext('Cancelled'));
+          item.showError(gettext('Stopped, but the unfinished upload could not be removed:') + ' ' + errorText(err));
         } else {
-          item.setState('canceled', 'Cancelled');
+          item.setState('canceled', gettext('Cancelled'));
         }
-        announce(file.name + ' cancelled');
+        announce(interpolate(gettext('%(name)s cancelled'), { name: file.name }, true));
       });
     });
 
@@ -324,14 +337,14 @@
           task.id = id;
         },
         onHashProgress: function () {
-          if (task.state === 'waiting') item.setState('checking', 'Checking what was already sent…');
+          if (task.state === 'waiting') item.setState('checking', gettext('Checking what was already sent…'));
         },
         onProgress: function (info) {
           if (task.state === 'paused' || task.state === 'canceled') return;
           if (task.state !== 'uploading') {
             task.state = 'uploading';
             item.setState('uploading', info.loaded && info.percent < 1 && uploadData.PartList &&
-              uploadData.PartList.some(function (p) { return p.Uploaded; }) ? 'Resuming' : 'Uploading');
+              uploadData.PartList.some(function (p) { return p.Uploaded; }) ? gettext('Resuming') : gettext('Uploading'));
           }
           item.progress(info);
         },
@@ -339,18 +352,18 @@
           if (task.state === 'canceled') return;
           if (err) {
             task.state = 'error';
-            item.setState('error', 'Failed');
+            item.setState('error', gettext('Failed'));
             item.showError(errorText(err));
             item.buttons(false, multipart, true);
-            announce(file.name + ' failed');
+            announce(interpolate(gettext('%(name)s failed'), { name: file.name }, true));
             return;
           }
           task.state = 'done';
           forgetPending(key);
           item.progress({ loaded: file.size, total: file.size, percent: 1, speed: 0 });
-          item.setState('done', 'Uploaded');
+          item.setState('done', gettext('Uploaded'));
           item.buttons(false, false, false);
-          announce(file.name + ' uploaded');
+          announce(interpolate(gettext('%(name)s uploaded'), { name: file.name }, true));
           refreshList();
         },
       },
@@ -360,7 +373,7 @@
 
   function abort(key, uploadId, multipart, done) {
     if (!multipart) return done(null);
-    var params = { Bucket: config.bucket, Region: config.region, Key: key };
+    const params = { Bucket: config.bucket, Region: config.region, Key: key };
     if (uploadId) {
       params.Level = 'task';
       params.UploadId = uploadId;
@@ -371,16 +384,17 @@
     }
     cos.abortUploadTask(params, function (err, data) {
       if (err) return done(err);
-      var failed = data && data.errorList && data.errorList.length;
-      done(failed ? { message: 'COS refused to abort ' + failed + ' upload(s)' } : null);
+      const failed = data && data.errorList && data.errorList.length;
+      const refusedText = ngettext('COS refused to abort %(count)s upload', 'COS refused to abort %(count)s uploads', failed);
+      done(failed ? { message: interpolate(refusedText, { count: failed }, true) } : null);
     });
   }
 
   // ---- the file list refreshes itself when a file completes --------------------------------------------------------
 
   // One refresh at a time; a file finishing during a refresh asks for one more, so the list ends up current.
-  var refreshing = false;
-  var refreshAgain = false;
+  let refreshing = false;
+  let refreshAgain = false;
   function refreshList() {
     if (refreshing) {
       refreshAgain = true;
@@ -391,8 +405,8 @@
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('object-list');
-        var current = document.getElementById('object-list');
+        const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('object-list');
+        const current = document.getElementById('object-list');
         if (fresh && current) current.replaceWith(document.importNode(fresh, true));
       })
       .catch(function () { /* the list stays as it was; a reload shows the new file */ })
@@ -432,4 +446,6 @@
     if (event.dataTransfer && event.dataTransfer.files.length) addFiles(event.dataTransfer.files);
   });
   showPending();
-})();
+}
+
+main();

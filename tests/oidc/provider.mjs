@@ -1,0 +1,84 @@
+// A real OpenID Connect provider (npm oidc-provider, a certified implementation) for the tests, on a loopback port.
+//
+//   node tests/oidc/provider.mjs <private-jwks-out.json> <accounts.json>
+//
+// Generates an RSA and an EC signing key and writes them (private parts included) to the first file, so a test can
+// also forge tokens with the issuer's own keys. Accounts are read from the second file at each sign-in:
+// {"<sub>": {"email": "...", "groups": [...]}}. There is no login page: the interaction route signs in the account
+// named by the authorization request's login_hint and grants the scopes asked for, so a test drives the whole
+// authorization code flow (with PKCE) over HTTP. Prints {"issuer": "http://127.0.0.1:<port>"} once listening.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const [jwksPath, accountsPath] = process.argv.slice(2);
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+
+function signingKey(kid, alg, type, options) {
+  const { privateKey } = generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+}
+
+const jwks = {
+  keys: [
+    signingKey('rsa-1', 'RS256', 'rsa', { modulusLength: 2048 }),
+    signingKey('ec-1', 'ES256', 'ec', { namedCurve: 'P-256' }),
+  ],
+};
+writeFileSync(jwksPath, JSON.stringify(jwks));
+
+function client(clientId, alg) {
+  return {
+    client_id: clientId,
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    id_token_signed_response_alg: alg,
+  };
+}
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const provider = new Provider(issuer, {
+    clients: [client('mobile-rs', 'RS256'), client('mobile-es', 'ES256')],
+    jwks,
+    cookies: { keys: ['tests-only-cookie-key'] },
+    claims: { openid: ['sub'], email: ['email'], groups: ['groups'] },
+    // Scope claims in the ID token itself (an app reads them there), not only from the userinfo endpoint.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    async findAccount(ctx, sub) {
+      const accounts = JSON.parse(readFileSync(accountsPath, 'utf8'));
+      if (!(sub in accounts)) return undefined;
+      return { accountId: sub, claims: async () => ({ sub, ...accounts[sub] }) };
+    },
+  });
+
+  async function interaction(req, res) {
+    const details = await provider.interactionDetails(req, res);
+    const accountId = details.params.login_hint;
+    const grant = new provider.Grant({ accountId, clientId: details.params.client_id });
+    grant.addOIDCScope(details.params.scope);
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, {
+      mergeWithLastSubmission: false,
+    });
+  }
+
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (req.url.startsWith('/interaction/')) {
+      interaction(req, res).catch((error) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+    } else {
+      callback(req, res);
+    }
+  });
+  process.stdout.write(`${JSON.stringify({ issuer, redirect_uri: REDIRECT_URI })}\n`);
+});
