@@ -35,6 +35,32 @@ OPERATIONS: dict[str, str] = {
     "ListParts": "object",
     "CompleteMultipartUpload": "object",
     "AbortMultipartUpload": "object",
+    "PutObjectCopy": "object",
+    "UploadPartCopy": "object",
+    "DeleteMultipleObjects": "bucket",
+    "PutObjectACL": "object",
+    "GetObjectACL": "object",
+    "PutObjectTagging": "object",
+    "GetObjectTagging": "object",
+    "DeleteObjectTagging": "object",
+    "PutBucketACL": "bucket",
+    "GetBucketACL": "bucket",
+    "PutBucketTagging": "bucket",
+    "GetBucketTagging": "bucket",
+    "DeleteBucketTagging": "bucket",
+    "GetBucketLocation": "bucket",
+}
+# Operations CAM authorises under another operation's action. cos-js-sdk-v5 scopes its temporary keys this way
+# (src/base.js: putObjectCopy and uploadPartCopy ask for name/cos:PutObject on the destination and
+# name/cos:GetObject on the source; deleteMultipleObject asks for name/cos:DeleteObject on every key), and
+# Tencent's "DELETE Multiple Objects" reference says a signed request is checked for cos:DeleteObject key by key, and
+# its "Upload Part - Copy" reference asks for GetObject on the source and PutObject on the destination. (The Chinese
+# "PUT Object - Copy" page now names cos:PutObjectCopy for the destination; the SDK's scope, which COS must accept,
+# uses PutObject, so that is what is checked here.)
+ACTION_OF: dict[str, str] = {
+    "PutObjectCopy": "PutObject",
+    "UploadPartCopy": "PutObject",
+    "DeleteMultipleObjects": "DeleteObject",
 }
 LISTING_OPERATIONS = frozenset({"GetBucket", "ListMultipartUploads"})
 
@@ -51,9 +77,9 @@ def _level(operation: str) -> str:
 
 
 def action_for(operation: str) -> str:
-    """ "PutObject" -> "name/cos:PutObject"."""
+    """ "PutObject" -> "name/cos:PutObject"; "PutObjectCopy" -> "name/cos:PutObject" (see ACTION_OF)."""
     _level(operation)
-    return f"name/cos:{operation}"
+    return f"name/cos:{ACTION_OF.get(operation, operation)}"
 
 
 def resources_for(

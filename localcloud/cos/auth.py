@@ -3,8 +3,9 @@
 The signature is checked exactly as DESIGN.md describes it (qcloud.cos_signature); a mismatch answers
 SignatureDoesNotMatch with the StringToSign and HttpString localcloud expected (never a key), as Azurite does.
 Temporary credentials must carry their token (`x-cos-security-token`, header or query), be unexpired, and pass every
-one of their CAM policies (qcloud.operations.authorize). The root account may do everything; anonymous requests may
-do nothing (every bucket is private).
+one of their CAM policies (qcloud.operations.authorize). The root account may do everything. An unsigned request
+is anonymous: CAM policies never allow it anything, the access control lists of the bucket and the object may let it
+read (acl.py; the dispatcher asks them, call.py).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ TOKEN = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
 
 @dataclass(frozen=True)
 class Caller:
-    principal: Principal
+    principal: Principal | None  # None: anonymous (unsigned)
     presigned: bool
+
+    @property
+    def anonymous(self) -> bool:
+        return self.principal is None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -74,7 +79,7 @@ def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None
 def authenticate(request: CosRequest, credentials: CredentialStore, now: float) -> Caller:
     found = _signature_fields(request)
     if found is None:
-        raise access_denied("Access Denied: anonymous requests are not allowed, every bucket is private.")
+        return Caller(None, presigned=False)
     fields, presigned = found
     principal = credentials.lookup(fields["q-ak"])
     if principal is None:
@@ -175,6 +180,8 @@ def check_access(
     would have answered (NoSuchUpload, InvalidPart, EntityTooSmall); the full check with the context follows it.
     """
     principal = caller.principal
+    if principal is None:
+        raise access_denied("Access Denied: the request is anonymous and the resource's ACL does not make it public.")
     if principal.is_root:
         return
     load = _policy_unconditional if before_lookup else _policy

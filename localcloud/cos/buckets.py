@@ -5,7 +5,9 @@ Each runs after the dispatcher (service.py) has authorised it; see routes.py for
 
 from __future__ import annotations
 
-from localcloud.cos import xml
+import time
+
+from localcloud.cos import acl, xml
 from localcloud.cos.answers import XML, encoder, owner
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError
@@ -15,11 +17,18 @@ from qcloud.buckets import BucketNameError, split_bucket
 from qcloud.regions import is_region
 
 MAX_KEYS = 1000
+MAX_BUCKETS_LISTED = 2000  # cos-python-sdk-v5 list_buckets asks for max-keys=2000 by default
 
 
 def get_service(call: Call) -> Response:
+    """Buckets in name order after `marker`, `max-keys` at a time (the GET Service reference: Marker, MaxKeys,
+    IsTruncated, NextMarker; CreationDate to the second, "2019-05-24T11:20:10Z")."""
     region = call.param("region")
-    buckets = [b for b in call.storage.list_buckets() if not region or b.region == region]
+    marker = call.param("marker") or ""
+    max_keys = call.int_param("max-keys", MAX_BUCKETS_LISTED, 1, MAX_BUCKETS_LISTED)
+    buckets = [b for b in call.storage.list_buckets() if (not region or b.region == region) and b.name > marker]
+    truncated = len(buckets) > max_keys
+    buckets = buckets[:max_keys]
     root = xml.build(
         "ListAllMyBucketsResult",
         owner(call),
@@ -30,14 +39,29 @@ def get_service(call: Call) -> Response:
                     "Bucket",
                     ("Name", b.name),
                     ("Location", b.region),
-                    ("CreationDate", xml.iso_time(b.created)),
+                    ("CreationDate", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(b.created))),
                     ("BucketType", "cos"),
                 )
                 for b in buckets
             ),
         ),
+        ("Marker", marker),
+        ("MaxKeys", max_keys),
+        ("IsTruncated", "true" if truncated else "false"),
+        ("NextMarker", buckets[-1].name) if truncated and buckets else None,
     )
     return Response(200, [XML], xml.document(root))
+
+
+def get_bucket_location(call: Call) -> Response:
+    bucket = call.bucket()
+    return Response(200, [XML], _location(bucket.region))
+
+
+def _location(region: str) -> bytes:
+    root = xml.build("LocationConstraint")
+    root.text = region
+    return xml.document(root)
 
 
 def put_bucket(call: Call) -> Response:
@@ -53,8 +77,11 @@ def put_bucket(call: Call) -> Response:
         )
     if not is_region(call.region):
         raise CosError(400, "InvalidLocationConstraint", f"The specified region {call.region!r} is not valid.")
+    initial = acl.from_headers(call.request.headers, for_object=False)
     if not call.storage.create_bucket(call.bucket_name, call.region):
         raise CosError(409, "BucketAlreadyExists", f"The requested bucket name {call.bucket_name} is not available.")
+    if initial is not None:
+        call.storage.set_bucket_acl(call.bucket_name, initial)
     return Response(200)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import mimetypes
 from dataclasses import dataclass, replace
 
-from localcloud.cos import auth
+from localcloud.cos import acl, auth
 from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
 from localcloud.cos.request import CosRequest
@@ -84,6 +85,8 @@ class Call:
         without access gets the same 403 whether or not the bucket, object or upload exists; with `before_lookup`,
         again after the route's lookup, with the full context.
         """
+        if self.caller.anonymous and self._public(self.operation):
+            return
         auth.check_access(
             self.caller,
             self.operation,
@@ -95,6 +98,42 @@ class Call:
             context=context if context is not None else self.context(),
             before_lookup=before_lookup,
         )
+
+    def authorize_other(self, operation: str, *, bucket: str, key: str, region: str) -> None:
+        """AccessDenied unless the caller may do `operation` on another resource than the addressed one (the source
+        of a copy, one key of a multiple delete), judged with this request's context."""
+        auth.check_access(
+            self.caller,
+            operation,
+            region=region,
+            appid=self.ctx.config.appid,
+            bucket=bucket,
+            key=key,
+            context=self.context(),
+        )
+
+    def _public(self, operation: str) -> bool:
+        """Whether the access control lists let an anonymous caller do this read (acl.py). What else anonymous
+        callers could do on COS (writes to public-read-write buckets) is not emulated: refused."""
+        bucket = self.storage.get_bucket(self.bucket_name) if self.request.target.bucket else None
+        if bucket is None:
+            return False
+        if operation in {"GetBucket", "HeadBucket"}:
+            return acl.anonymous_may("READ", bucket.acl)
+        if operation in {"GetObject", "HeadObject"}:
+            return self.public_object(self.bucket_name, self.key)
+        return False
+
+    def public_object(self, bucket_name: str, key: str) -> bool:
+        """Whether everyone may read the object (its ACL, or its bucket's when the object's is "default"). A key
+        that does not exist is public in a public-read bucket: it answers NoSuchKey there, AccessDenied elsewhere."""
+        bucket = self.storage.get_bucket(bucket_name)
+        if bucket is None:
+            return False
+        info = self.storage.get_object(bucket_name, key)
+        if info is None:
+            return acl.anonymous_may("READ", bucket.acl)
+        return acl.object_readable(info.acl, bucket.acl)
 
     def bucket(self) -> Bucket:
         """The addressed bucket; NoSuchBucket when it does not exist in the addressed region."""
@@ -111,9 +150,13 @@ class Call:
         return found
 
     def kept_headers(self) -> dict[str, str]:
-        """Content-Type, Cache-Control, ... and x-cos-meta-* of an upload, as the object keeps them."""
+        """Content-Type, Cache-Control, ... and x-cos-meta-* of an upload, as the object keeps them.
+
+        Without a Content-Type, the one of the key's extension (COS's PUT Object reference: "默认根据对象后缀名
+        匹配", Python's mimetypes here), else application/octet-stream."""
         kept = {KEPT_HEADERS[name]: value for name, value in self.request.headers.items() if name in KEPT_HEADERS}
-        kept.setdefault("Content-Type", DEFAULT_CONTENT_TYPE)
+        if "Content-Type" not in kept:
+            kept["Content-Type"] = mimetypes.guess_type(self.key, strict=False)[0] or DEFAULT_CONTENT_TYPE
         for name, value in self.request.headers.items():
             if name.startswith("x-cos-meta-"):
                 kept[name] = value

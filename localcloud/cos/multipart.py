@@ -13,7 +13,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass
 
-from localcloud.cos import xml
+from localcloud.cos import objects, xml
 from localcloud.cos.answers import XML, encoder, initiator, owner
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, no_such_upload
@@ -37,7 +37,10 @@ def _upload(call: Call) -> Upload:
 
 def initiate(call: Call) -> Response:
     call.bucket()
-    upload = call.storage.create_upload(call.bucket_name, call.key, call.kept_headers())
+    objects.settings_of(call.request.headers)  # refused now if invalid, applied at Complete
+    kept = call.kept_headers()
+    kept.update({name: call.request.headers[name] for name in objects.SETTING_HEADERS if name in call.request.headers})
+    upload = call.storage.create_upload(call.bucket_name, call.key, kept)
     root = xml.build(
         "InitiateMultipartUploadResult", ("Bucket", call.bucket_name), ("Key", call.key), ("UploadId", upload.upload_id)
     )
@@ -161,7 +164,9 @@ def complete(call: Call) -> Response:
     upload, chosen = completion.upload, completion.parts
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324 - COS's ETag
     etag = f'"{digest.hexdigest()}-{len(chosen)}"'
-    if call.storage.complete_upload(upload, chosen, etag, upload.headers) is None:
+    headers = {name: value for name, value in upload.headers.items() if name not in objects.SETTING_HEADERS}
+    settings = objects.settings_of(upload.headers)
+    if call.storage.complete_upload(upload, chosen, etag, headers, settings) is None:
         raise no_such_upload(upload.upload_id)
     host = f"{call.bucket_name}.cos.{call.region}.myqcloud.com"
     root = xml.build(

@@ -7,13 +7,14 @@ multipart.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from localcloud.cos import xml
+from localcloud.cos import acl, tagging, xml
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, no_such_key
 from localcloud.cos.request import Response
-from localcloud.cos.storage import ObjectInfo
+from localcloud.cos.storage import ObjectInfo, ObjectSettings
 
 RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 # Positions longer than this are beyond any object (and int() refuses more than 4300 digits): read them as this.
@@ -28,8 +29,20 @@ RESPONSE_OVERRIDES = {
 }
 
 
+# Request headers that set an object's tags and ACL; a multipart upload keeps them with its headers until Complete.
+SETTING_HEADERS = ("x-cos-tagging", "x-cos-acl", *acl.GRANT_HEADERS)
+
+
+def settings_of(headers: Mapping[str, str]) -> ObjectSettings:
+    """The tags (x-cos-tagging) and ACL (x-cos-acl, x-cos-grant-*) an upload or copy gives its object."""
+    return ObjectSettings(
+        tags=tagging.from_header(headers.get("x-cos-tagging")), acl=acl.from_headers(dict(headers), for_object=True)
+    )
+
+
 def put_object(call: Call) -> Response:
     call.bucket()
+    settings = settings_of(call.request.headers)
     expected_md5 = call.content_md5()
     received = call.storage.receive(
         call.request.body, call.request.content_length, lambda n: call.ctx.stats.add("cos:bytes_in", n)
@@ -38,7 +51,7 @@ def put_object(call: Call) -> Response:
         if expected_md5 is not None and expected_md5 != received.md5:
             raise CosError(400, "BadDigest", "The Content-MD5 you specified did not match what was received.")
         etag = f'"{received.md5.hex()}"'
-        call.storage.put_object(call.bucket_name, call.key, received, etag, call.kept_headers())
+        call.storage.put_object(call.bucket_name, call.key, received, etag, call.kept_headers(), settings)
     finally:
         call.storage.discard(received)  # a no-op once the body was moved into place
     return Response(200, [("ETag", etag)])
@@ -58,6 +71,8 @@ def _object_headers(call: Call, info: ObjectInfo) -> list[tuple[str, str]]:
         value = call.param(param)
         if value is not None:
             headers[header] = value
+    if info.tags:
+        headers["x-cos-tagging-count"] = str(len(info.tags))
     return [
         *headers.items(),
         ("ETag", info.etag),

@@ -11,7 +11,8 @@ The dispatcher (service.py) refuses a request that matches nothing, and runs a m
 whose results the policy's conditions need, then authorisation again with them), and the handler.
 
 To add an operation: write its handler, add a Route here (and, for a new sub-resource, nothing else: the name comes
-from the route), add it to qcloud.operations.OPERATIONS for its CAM action and resource level, drop it from
+from the route), add it to qcloud.operations.OPERATIONS for its resource level (and to ACTION_OF when CAM
+authorises it under another operation's action, as a copy is PutObject), drop it from
 NOT_IMPLEMENTED, and regenerate COVERAGE.md (`python -m localcloud.coverage`).
 """
 
@@ -21,8 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from localcloud.cos import buckets, multipart, objects
+from localcloud.cos import access, buckets, copies, deletes, multipart, objects, tagging
 from localcloud.cos.call import Call
+from localcloud.cos.errors import CosError
 from localcloud.cos.request import Response
 from qcloud.operations import OPERATIONS, UnsupportedOperation, action_for
 from qcloud.policy import RequestContext
@@ -56,6 +58,33 @@ def completion_check(call: Call) -> None:
     call.authorize(context=call.upload_context(None, None), before_lookup=True)
 
 
+def copy_check(call: Call) -> None:
+    """name/cos:PutObject on the destination and name/cos:GetObject on the source (x-cos-copy-source), or a source
+    whose ACL lets everyone read it. As the PUT Object - Copy and Upload Part - Copy references say, and as
+    cos-js-sdk-v5 scopes a copy's temporary keys."""
+    call.authorize()
+    source = copies.source_of(call)
+    try:
+        call.authorize_other("GetObject", bucket=source.bucket, key=source.key, region=source.region)
+    except CosError:
+        if call.caller.anonymous or not call.public_object(source.bucket, source.key):
+            raise
+
+
+def each_key_check(call: Call) -> None:
+    """name/cos:DeleteObject on each key listed, one by one: a key refused is answered with its own AccessDenied
+    <Error>, the others are deleted (an anonymous request is refused whole)."""
+    if call.caller.anonymous:
+        call.authorize()
+    batch = deletes.parse(call)
+    for key in batch.keys:
+        try:
+            call.authorize_other("DeleteObject", bucket=call.bucket_name, key=key, region=call.region)
+        except CosError as exc:
+            batch.refused[key] = exc
+    call.prepared = batch
+
+
 @dataclass(frozen=True)
 class Route:
     operation: str
@@ -87,7 +116,7 @@ def _route(
 ) -> Route:
     """A Route from COS's own notation: "PUT /<key>?partNumber&uploadId" -> method, scope and sub-resources."""
     method, _, target = request.partition(" ")
-    path, _, query = target.partition("?")
+    path, _, query = target.split(" with ", 1)[0].partition("?")
     names = frozenset(name.lower() for name in query.split("&") if name)
     where: Scope = scope or ("object" if "<key>" in path else "bucket")
     return Route(operation, method, where, handler, names, frozenset(headers), check, prepare, request)
@@ -124,6 +153,32 @@ ROUTES: tuple[Route, ...] = (
         prepare=multipart.prepare_completion,
     ),
     _route("AbortMultipartUpload", "DELETE /<key>?uploadId", multipart.abort),
+    _route(
+        "PutObjectCopy",
+        "PUT /<key> with x-cos-copy-source",
+        copies.put_object_copy,
+        check=copy_check,
+        headers=["x-cos-copy-source"],
+    ),
+    _route(
+        "UploadPartCopy",
+        "PUT /<key>?partNumber&uploadId with x-cos-copy-source",
+        copies.upload_part_copy,
+        check=copy_check,
+        headers=["x-cos-copy-source"],
+    ),
+    _route("DeleteMultipleObjects", "POST /?delete", deletes.delete_multiple, check=each_key_check),
+    _route("PutObjectACL", "PUT /<key>?acl", access.put_object_acl),
+    _route("GetObjectACL", "GET /<key>?acl", access.get_object_acl),
+    _route("PutBucketACL", "PUT /?acl", access.put_bucket_acl),
+    _route("GetBucketACL", "GET /?acl", access.get_bucket_acl),
+    _route("PutObjectTagging", "PUT /<key>?tagging", tagging.put_object_tagging),
+    _route("GetObjectTagging", "GET /<key>?tagging", tagging.get_object_tagging),
+    _route("DeleteObjectTagging", "DELETE /<key>?tagging", tagging.delete_object_tagging),
+    _route("PutBucketTagging", "PUT /?tagging", tagging.put_bucket_tagging),
+    _route("GetBucketTagging", "GET /?tagging", tagging.get_bucket_tagging),
+    _route("DeleteBucketTagging", "DELETE /?tagging", tagging.delete_bucket_tagging),
+    _route("GetBucketLocation", "GET /?location", buckets.get_bucket_location),
 )
 
 
@@ -139,23 +194,9 @@ class Missing:
 # CAM action names as Tencent's own temporary-key sample lists them (cos-js-sdk-v5 server/sts.php, and the COS API
 # reference for each operation); copying checks GetObject on the source as well.
 NOT_IMPLEMENTED: tuple[Missing, ...] = (
-    Missing("PUT Object - Copy", "PUT /<key> with x-cos-copy-source", "name/cos:PutObjectCopy"),
-    Missing("Upload Part - Copy", "PUT /<key>?partNumber&uploadId with x-cos-copy-source", "name/cos:UploadPartCopy"),
     Missing("POST Object (form upload)", "POST /", "name/cos:PostObject"),
     Missing("APPEND Object", "POST /<key>?append&position", "name/cos:AppendObject"),
-    Missing("DELETE Multiple Objects", "POST /?delete", "name/cos:DeleteMultipleObjects"),
     Missing("POST Object restore", "POST /<key>?restore", "name/cos:PostObjectRestore"),
-    Missing("PUT Object acl", "PUT /<key>?acl", "name/cos:PutObjectACL"),
-    Missing("GET Object acl", "GET /<key>?acl", "name/cos:GetObjectACL"),
-    Missing("PUT Object tagging", "PUT /<key>?tagging", "name/cos:PutObjectTagging"),
-    Missing("GET Object tagging", "GET /<key>?tagging", "name/cos:GetObjectTagging"),
-    Missing("DELETE Object tagging", "DELETE /<key>?tagging", "name/cos:DeleteObjectTagging"),
-    Missing("PUT Bucket acl", "PUT /?acl", "name/cos:PutBucketACL"),
-    Missing("GET Bucket acl", "GET /?acl", "name/cos:GetBucketACL"),
-    Missing("GET Bucket location", "GET /?location", "name/cos:GetBucketLocation"),
-    Missing("PUT Bucket tagging", "PUT /?tagging", "name/cos:PutBucketTagging"),
-    Missing("GET Bucket tagging", "GET /?tagging", "name/cos:GetBucketTagging"),
-    Missing("DELETE Bucket tagging", "DELETE /?tagging", "name/cos:DeleteBucketTagging"),
     Missing("PUT Bucket versioning", "PUT /?versioning", "name/cos:PutBucketVersioning"),
     Missing("GET Bucket versioning", "GET /?versioning", "name/cos:GetBucketVersioning"),
     Missing("GET Bucket Object versions", "GET /?versions", "name/cos:GetBucketObjectVersions"),
@@ -186,8 +227,10 @@ NOT_IMPLEMENTED: tuple[Missing, ...] = (
 # Further COS sub-resources (bucket features without an entry above) that select operations of their own: naming
 # one never falls back to a route without it either.
 OTHER_SUBRESOURCES = frozenset(
-    {"accelerate", "domain", "intelligenttiering", "inventory", "notification", "object-lock", "select"}
+    {"accelerate", "domain", "intelligenttiering", "inventory", "notification", "object-lock", "select", "versionid"}
 )
+# Versioning does not fit localcloud's storage (one body per key): these are refused with a message that says so.
+VERSIONING = frozenset({"versioning", "versions", "versionid"})
 # Request headers that select an operation of their own.
 SELECTING_HEADERS = frozenset({"x-cos-copy-source"})
 
@@ -238,6 +281,11 @@ def match(method: str, bucket: str | None, key: str, params: Mapping[str, str], 
     if selecting:
         raise UnsupportedOperation(f"copying objects ({', '.join(sorted(selecting))}) is not supported")
     unsupported = sorted(names - _IMPLEMENTED_NAMES)
+    if VERSIONING & set(unsupported):
+        raise UnsupportedOperation(
+            "versioning is not emulated: a localcloud bucket keeps one version of each object, so ?versioning, "
+            "?versions and versionId are refused"
+        )
     if unsupported:
         raise UnsupportedOperation(f"sub-resource ?{unsupported[0]} is not supported")
     target = f"/{key}" if key else "/"

@@ -177,9 +177,11 @@ def test_it_never_answers_bad_input_with_a_server_error(localcloud: RunningServe
         ("GET", "/?max-keys=-1", {}, 400, "InvalidArgument"),
         ("GET", "/?encoding-type=base64", {}, 400, "InvalidArgument"),
         ("PATCH", "/k", {}, 405, "MethodNotAllowed"),
-        ("GET", "/k?acl", {}, 501, "NotImplemented"),
+        ("GET", "/k?versioning", {}, 501, "NotImplemented"),
+        ("GET", "/k?acl", {}, 404, "NoSuchKey"),
         ("PUT", "/?cors", {}, 400, "MalformedXML"),
-        ("PUT", "/copy.txt", {"x-cos-copy-source": "elsewhere/k"}, 501, "NotImplemented"),
+        ("PUT", "/copy.txt", {"x-cos-copy-source": "elsewhere/k"}, 400, "InvalidArgument"),
+        ("POST", "/k", {"x-cos-copy-source": "elsewhere/k"}, 501, "NotImplemented"),
     ]
     for method, path, headers, status, code in cases:
         key = path.split("?")[0].lstrip("/")

@@ -6,11 +6,15 @@ import inspect
 
 import pytest
 
-from localcloud.cos import buckets, multipart, objects
+from localcloud.cos import access, buckets, copies, deletes, multipart, objects, tagging
 from localcloud.cos.routes import NOT_IMPLEMENTED, ROUTES, SUBRESOURCES, classify
-from qcloud.operations import OPERATIONS, UnsupportedOperation, action_for
+from qcloud.operations import ACTION_OF, OPERATIONS, UnsupportedOperation, action_for
 
 BUCKET = "photos-1250000000"
+VERSIONING_REFUSED = (
+    "versioning is not emulated: a localcloud bucket keeps one version of each object, so ?versioning, ?versions "
+    "and versionId are refused"
+)
 
 
 @pytest.mark.parametrize(
@@ -39,6 +43,18 @@ BUCKET = "photos-1250000000"
         ("DELETE", BUCKET, "a.bin", {"uploadId": "u1"}, "AbortMultipartUpload"),
         ("put", BUCKET, "a.bin", {"partnumber": "2", "uploadid": "u1"}, "UploadPart"),
         ("get", None, "", {}, "GetService"),
+        ("POST", BUCKET, "", {"delete": ""}, "DeleteMultipleObjects"),
+        ("PUT", BUCKET, "a.jpg", {"acl": ""}, "PutObjectACL"),
+        ("GET", BUCKET, "a.jpg", {"acl": ""}, "GetObjectACL"),
+        ("PUT", BUCKET, "", {"acl": ""}, "PutBucketACL"),
+        ("GET", BUCKET, "", {"ACL": ""}, "GetBucketACL"),
+        ("PUT", BUCKET, "a.jpg", {"tagging": ""}, "PutObjectTagging"),
+        ("GET", BUCKET, "a.jpg", {"tagging": ""}, "GetObjectTagging"),
+        ("DELETE", BUCKET, "a.jpg", {"tagging": ""}, "DeleteObjectTagging"),
+        ("PUT", BUCKET, "", {"tagging": ""}, "PutBucketTagging"),
+        ("GET", BUCKET, "", {"tagging": ""}, "GetBucketTagging"),
+        ("DELETE", BUCKET, "", {"tagging": ""}, "DeleteBucketTagging"),
+        ("GET", BUCKET, "", {"location": ""}, "GetBucketLocation"),
         ("GET", "", "", {}, "GetService"),
     ],
 )
@@ -62,12 +78,17 @@ def test_it_classifies_requests(
         ("PUT", BUCKET, "", {"uploads": ""}, "PUT /?uploads is not a supported operation"),
         ("HEAD", BUCKET, "", {"cors": ""}, "HEAD /?cors is not a supported operation"),
         ("PUT", BUCKET, "a.jpg", {"cors": ""}, "PUT /a.jpg?cors is not a supported operation"),
-        ("GET", BUCKET, "", {"acl": ""}, "sub-resource ?acl is not supported"),
-        ("PUT", BUCKET, "a.jpg", {"tagging": ""}, "sub-resource ?tagging is not supported"),
-        ("POST", BUCKET, "", {"delete": ""}, "sub-resource ?delete is not supported"),
+        ("GET", BUCKET, "", {"policy": ""}, "sub-resource ?policy is not supported"),
+        ("POST", BUCKET, "a.jpg", {"restore": ""}, "sub-resource ?restore is not supported"),
+        ("POST", BUCKET, "a.jpg", {"acl": ""}, "POST /a.jpg?acl is not a supported operation"),
+        ("HEAD", BUCKET, "a.jpg", {"tagging": ""}, "HEAD /a.jpg?tagging is not a supported operation"),
+        ("POST", BUCKET, "a.jpg", {"delete": ""}, "POST /a.jpg?delete is not a supported operation"),
+        ("GET", BUCKET, "a.jpg", {"location": ""}, "GET /a.jpg?location is not a supported operation"),
         ("PATCH", BUCKET, "a.jpg", {}, "PATCH /a.jpg is not a supported operation"),
         ("GET", BUCKET, "", {"cors": "", "uploads": ""}, "GET /?cors&uploads is not a supported operation"),
-        ("GET", BUCKET, "", {"Versioning": ""}, "sub-resource ?versioning is not supported"),
+        ("GET", BUCKET, "", {"Versioning": ""}, VERSIONING_REFUSED),
+        ("GET", BUCKET, "", {"versions": ""}, VERSIONING_REFUSED),
+        ("GET", BUCKET, "a.jpg", {"versionId": "v1"}, VERSIONING_REFUSED),
         ("PUT", BUCKET, "a.jpg", {"intelligenttiering": ""}, "sub-resource ?intelligenttiering is not supported"),
     ],
 )
@@ -79,18 +100,20 @@ def test_it_refuses_what_is_not_an_operation(
     assert str(caught.value) == message
 
 
-def test_it_refuses_a_copy_whatever_the_method() -> None:
-    for method in ("PUT", "GET", "POST"):
+def test_it_routes_copies_by_their_header_and_refuses_a_copy_header_elsewhere() -> None:
+    assert classify("PUT", BUCKET, "a.jpg", {}, ["X-Cos-Copy-Source"]) == "PutObjectCopy"
+    parts = {"partNumber": "1", "uploadId": "u"}
+    assert classify("PUT", BUCKET, "a.jpg", parts, ["x-cos-copy-source"]) == "UploadPartCopy"
+    for method in ("GET", "POST"):
         with pytest.raises(UnsupportedOperation, match=r"^copying objects \(x-cos-copy-source\) is not supported$"):
             classify(method, BUCKET, "a.jpg", {}, ["X-Cos-Copy-Source"])
-    with pytest.raises(UnsupportedOperation, match="copying objects"):
-        classify("PUT", BUCKET, "a.jpg", {"partNumber": "1", "uploadId": "u"}, ["x-cos-copy-source"])
 
 
 def test_it_has_one_route_per_operation_with_its_cam_action() -> None:
     assert sorted(route.operation for route in ROUTES) == sorted(OPERATIONS)
     for route in ROUTES:
-        assert route.action == action_for(route.operation) == f"name/cos:{route.operation}"
+        assert route.action == action_for(route.operation)
+        assert route.action == f"name/cos:{ACTION_OF.get(route.operation, route.operation)}"
         assert route.scope == OPERATIONS[route.operation]
 
 
@@ -101,10 +124,11 @@ def test_it_never_lists_an_operation_both_as_implemented_and_missing() -> None:
 
 
 def test_it_leaves_authorisation_to_the_dispatcher_never_to_a_handler() -> None:
-    """Handlers live in buckets, objects and multipart; a handler that had to remember authorize() would one day
-    forget it. Only the routes' checks (and the dispatcher) call it."""
-    for module in (buckets, objects, multipart):
-        assert ".authorize(" not in inspect.getsource(module), module.__name__
+    """A handler that had to remember authorize() would one day forget it. Only the routes' checks (and the
+    dispatcher) call it, or authorize_other() for a copy's source and each key of a multiple delete."""
+    handlers = (access, buckets, copies, deletes, multipart, objects, tagging)
+    for module in handlers:
+        assert ".authorize" not in inspect.getsource(module), module.__name__
     for route in ROUTES:
         assert route.check is not None
-        assert route.handler.__module__ in {buckets.__name__, objects.__name__, multipart.__name__}
+        assert route.handler.__module__ in {module.__name__ for module in handlers}

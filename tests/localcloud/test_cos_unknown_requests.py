@@ -20,9 +20,11 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from localcloud.config import DEFAULT_APPID, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
+from localcloud.cos.routes import classify
 from localcloud.cos.storage import Storage
 from localcloud.server import RunningServer, start_in_thread
 from qcloud.cos_signature import make_authorization
+from qcloud.operations import UnsupportedOperation
 
 REGION = "ap-guangzhou"
 BUCKET = f"keep-{DEFAULT_APPID}"
@@ -31,7 +33,8 @@ KEY = "photos/known.txt"
 UPLOAD_KEY = "videos/big.bin"
 BODY = b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
-# COS sub-resources localcloud does not implement (Tencent's COS API reference), named alone.
+# COS sub-resources (Tencent's COS API reference), named alone: those localcloud implements (acl, tagging, delete,
+# location) on every method and target that is not their operation, the others everywhere.
 UNKNOWN = [
     "acl",
     "tagging",
@@ -127,13 +130,22 @@ def state(cloud: Cloud) -> dict[str, Any]:
         for entry in storage.iter_listing(bucket.name, "", "", ""):
             assert entry.obj is not None
             with storage.open_object(entry.obj) as body:
-                objects[(bucket.name, entry.key)] = (entry.obj.etag, entry.obj.headers, entry.obj.modified, body.read())
+                info = storage.get_object(bucket.name, entry.key)  # with its tags and ACL, which listings leave out
+                assert info is not None
+                objects[(bucket.name, entry.key)] = (
+                    info.etag,
+                    info.headers,
+                    info.modified,
+                    info.tags,
+                    info.acl,
+                    body.read(),
+                )
         for upload in storage.list_uploads(bucket.name, ""):
             parts = [(p.number, p.etag, p.size, p.blob) for p in storage.list_parts(upload.upload_id)]
             uploads[upload.upload_id] = (upload.bucket, upload.key, upload.headers, parts)
     files = sorted(str(path.relative_to(storage.root)) for path in Path(storage.root).rglob("*") if path.is_file())
     return {
-        "buckets": [(b.name, b.region, b.created, b.cors) for b in buckets],
+        "buckets": [(b.name, b.region, b.created, b.cors, b.acl, b.tags) for b in buckets],
         "objects": objects,
         "uploads": uploads,
         "files": [name for name in files if not name.startswith("meta.sqlite3")],
@@ -162,6 +174,14 @@ def targets(cloud: Cloud) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
+def _is_an_operation(method: str, bucket: str, key: str, params: dict[str, str]) -> bool:
+    try:
+        classify(method, bucket, key, params)
+    except UnsupportedOperation:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("name", UNKNOWN)
 def test_it_changes_nothing_for_an_unknown_sub_resource(cloud: Cloud, name: str) -> None:
     before = state(cloud)
@@ -169,6 +189,8 @@ def test_it_changes_nothing_for_an_unknown_sub_resource(cloud: Cloud, name: str)
     for bucket, key, extra in targets(cloud):
         for method in METHODS:
             for params in ({name: ""}, {name: "1", **extra}, {name.upper(): "", **extra}):
+                if _is_an_operation(method, bucket, key, params):
+                    continue
                 answer = cloud.send(method, bucket, key, params, body=BODY)
                 if not refused(answer, method):
                     wrong.append((method, bucket, key, params, answer.status, answer.body[:200]))
@@ -189,9 +211,9 @@ def test_it_changes_nothing_for_an_unknown_sub_resource(cloud: Cloud, name: str)
         ("DELETE", KEY, {"partNumber": "1"}, {}),
         ("GET", "", {"cors": "", "uploads": ""}, {}),
         ("DELETE", "", {"cors": "", "uploads": ""}, {}),
-        ("PUT", KEY, {}, {"x-cos-copy-source": f"{BUCKET}.cos.{REGION}.myqcloud.com/{KEY}"}),
-        ("PUT", "photos/copy.txt", {}, {"x-cos-copy-source": f"{BUCKET}.cos.{REGION}.myqcloud.com/{KEY}"}),
-        ("PUT", UPLOAD_KEY, {"partNumber": "2", "uploadId": "<upload>"}, {"x-cos-copy-source": f"{BUCKET}/{KEY}"}),
+        ("POST", KEY, {}, {"x-cos-copy-source": f"{BUCKET}.cos.{REGION}.myqcloud.com/{KEY}"}),
+        ("GET", "photos/copy.txt", {}, {"x-cos-copy-source": f"{BUCKET}.cos.{REGION}.myqcloud.com/{KEY}"}),
+        ("DELETE", UPLOAD_KEY, {"uploadId": "<upload>"}, {"x-cos-copy-source": f"{BUCKET}/{KEY}"}),
     ],
 )
 def test_it_changes_nothing_for_a_request_of_no_known_shape(

@@ -6,7 +6,29 @@ segments), blobs/ab/<id> (bodies named by a random id), tmp/<id> (bodies being r
 """
 
 from localcloud.cos.storage.bodies import Received
-from localcloud.cos.storage.records import Bucket, ListEntry, ObjectInfo, Part, Upload, check_key
+from localcloud.cos.storage.records import (
+    Acl,
+    Bucket,
+    ListEntry,
+    ObjectInfo,
+    ObjectSettings,
+    Part,
+    Tags,
+    Upload,
+    check_key,
+)
 from localcloud.cos.storage.store import Storage
 
-__all__ = ["Bucket", "ListEntry", "ObjectInfo", "Part", "Received", "Storage", "Upload", "check_key"]
+__all__ = [
+    "Acl",
+    "Bucket",
+    "ListEntry",
+    "ObjectInfo",
+    "ObjectSettings",
+    "Part",
+    "Received",
+    "Storage",
+    "Tags",
+    "Upload",
+    "check_key",
+]

@@ -16,6 +16,7 @@ import itertools
 import logging
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -104,6 +105,23 @@ class Bodies:
         os.replace(received.path, target)
         _fsync_dir(target.parent)
         return blob
+
+    def link(self, blob: str) -> str:
+        """A second name for a stored body (a copy): a hard link, so neither data nor memory is spent and each name
+        is deleted on its own. Where the filesystem has no hard links, the body is copied file to file."""
+        new = secrets.token_hex(16)
+        target = self.path(new)
+        target.parent.mkdir(exist_ok=True)
+        try:
+            os.link(self.path(blob), target)
+        except FileNotFoundError:
+            raise
+        except OSError:
+            shutil.copyfile(self.path(blob), target)
+            with open(target, "rb") as copied:
+                os.fsync(copied.fileno())
+        _fsync_dir(target.parent)
+        return new
 
     def write(self, body: bytes) -> str:
         """A small body written straight into blobs/, not fsynced: the caller syncs many at once."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from localcloud.cos.errors import CosError, invalid_argument
 
 MAX_KEY_BYTES = 850
 
 CorsRules = list[dict[str, list[str] | str]]
+Tags = dict[str, str]
+# An access control list as stored: {"canned": name or "", "grants": [[grantee, permission], ...]} (see cos/acl.py).
+Acl = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,8 @@ class Bucket:
     region: str
     created: float
     cors: CorsRules | None
+    acl: Acl | None = None
+    tags: Tags | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,16 @@ class ObjectInfo:
     etag: str
     headers: dict[str, str]
     modified: float
+    tags: Tags = field(default_factory=dict)
+    acl: Acl | None = None  # None: "default", the bucket's
+
+
+@dataclass(frozen=True)
+class ObjectSettings:
+    """What an object keeps beside its headers: its tags and its access control list (None: "default")."""
+
+    tags: Tags | None = None
+    acl: Acl | None = None
 
 
 @dataclass(frozen=True)

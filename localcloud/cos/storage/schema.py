@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS buckets (
     name     TEXT PRIMARY KEY,
     region   TEXT NOT NULL,
     created  REAL NOT NULL,
-    cors     TEXT            -- JSON list of CORS rules, NULL when none
+    cors     TEXT,           -- JSON list of CORS rules, NULL when none
+    acl      TEXT,           -- JSON access control list (acl.py), NULL: private
+    tags     TEXT            -- JSON object of the bucket's tags, NULL when none
 );
 CREATE TABLE IF NOT EXISTS objects (
     bucket   TEXT NOT NULL,
@@ -23,6 +25,8 @@ CREATE TABLE IF NOT EXISTS objects (
     etag     TEXT NOT NULL,  -- with the quotes, as sent in the ETag header
     headers  TEXT NOT NULL,  -- JSON object: Content-Type, Cache-Control, ..., x-cos-meta-*
     modified REAL NOT NULL,
+    tags     TEXT,           -- JSON object of the object's tags, NULL when none
+    acl      TEXT,           -- JSON access control list (acl.py), NULL: "default" (the bucket's)
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
@@ -50,6 +54,8 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (manifest, seq)
 ) WITHOUT ROWID;
 """
+# Columns added after the first release: a database written before them gains them, NULL (no tags, default ACL).
+ADDED_COLUMNS = {"buckets": ("acl", "tags"), "objects": ("tags", "acl")}
 # objects.blob of a body made of segments (blob ids are hexadecimal, so never start with it).
 MANIFEST = "m"
 
@@ -63,6 +69,11 @@ class Database:
         db = self.connection()
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
+        for table, columns in ADDED_COLUMNS.items():
+            present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in present:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

@@ -21,14 +21,50 @@ from typing import Any, BinaryIO
 from localcloud.cos.errors import CosError, no_such_bucket
 from localcloud.cos.storage.bodies import Bodies, Received
 from localcloud.cos.storage.listing import iter_listing, list_uploads
-from localcloud.cos.storage.records import Bucket, CorsRules, ListEntry, ObjectInfo, Part, Upload
+from localcloud.cos.storage.records import (
+    Acl,
+    Bucket,
+    CorsRules,
+    ListEntry,
+    ObjectInfo,
+    ObjectSettings,
+    Part,
+    Tags,
+    Upload,
+)
 from localcloud.cos.storage.schema import MANIFEST, Database
 
-_OBJECT_ROW = "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)"
+_OBJECT_ROW = (
+    "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, headers, modified, tags, acl) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PLAIN_ROW = (
+    "INSERT OR REPLACE INTO objects (bucket, key, blob, size, etag, headers, modified) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_BUCKET_COLUMNS = "name, region, created, cors, acl, tags"
+_OBJECT_COLUMNS = "blob, size, etag, headers, modified, tags, acl"
+
+
+def _json(value: object) -> str | None:
+    return json.dumps(value) if value else None
 
 
 def _bucket(row: Any) -> Bucket:
-    return Bucket(row[0], row[1], row[2], json.loads(row[3]) if row[3] else None)
+    return Bucket(
+        row[0],
+        row[1],
+        row[2],
+        json.loads(row[3]) if row[3] else None,
+        json.loads(row[4]) if row[4] else None,
+        json.loads(row[5]) if row[5] else None,
+    )
+
+
+def _object(bucket: str, key: str, row: Any) -> ObjectInfo:
+    tags = json.loads(row[5]) if row[5] else {}
+    return ObjectInfo(
+        bucket, key, row[0], row[1], row[2], json.loads(row[3]), row[4], tags, json.loads(row[6] or "null")
+    )
 
 
 def _require_bucket(db: sqlite3.Connection, name: str) -> None:
@@ -84,16 +120,16 @@ class Storage:
         with self.db.write() as db:
             if db.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
                 return False
-            db.execute("INSERT INTO buckets VALUES (?, ?, ?, NULL)", (name, region, self.clock()))
+            db.execute("INSERT INTO buckets (name, region, created) VALUES (?, ?, ?)", (name, region, self.clock()))
         return True
 
     def get_bucket(self, name: str) -> Bucket | None:
         db = self.db.connection()
-        row = db.execute("SELECT name, region, created, cors FROM buckets WHERE name = ?", (name,)).fetchone()
+        row = db.execute(f"SELECT {_BUCKET_COLUMNS} FROM buckets WHERE name = ?", (name,)).fetchone()  # noqa: S608
         return None if row is None else _bucket(row)
 
     def list_buckets(self) -> list[Bucket]:
-        rows = self.db.connection().execute("SELECT name, region, created, cors FROM buckets ORDER BY name")
+        rows = self.db.connection().execute(f"SELECT {_BUCKET_COLUMNS} FROM buckets ORDER BY name")  # noqa: S608
         return [_bucket(row) for row in rows.fetchall()]
 
     def delete_bucket(self, name: str) -> str:
@@ -112,34 +148,102 @@ class Storage:
         with self.db.write() as db:
             db.execute("UPDATE buckets SET cors = ? WHERE name = ?", (json.dumps(rules) if rules else None, name))
 
+    def set_bucket_acl(self, name: str, acl: Acl | None) -> None:
+        with self.db.write() as db:
+            db.execute("UPDATE buckets SET acl = ? WHERE name = ?", (_json(acl), name))
+
+    def set_bucket_tags(self, name: str, tags: Tags | None) -> None:
+        with self.db.write() as db:
+            db.execute("UPDATE buckets SET tags = ? WHERE name = ?", (_json(tags), name))
+
     # Objects.
 
     def get_object(self, bucket: str, key: str) -> ObjectInfo | None:
         row = (
             self.db.connection()
-            .execute(
-                "SELECT blob, size, etag, headers, modified FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
-            )
+            .execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key))  # noqa: S608
             .fetchone()
         )
-        if row is None:
-            return None
-        return ObjectInfo(bucket, key, row[0], row[1], row[2], json.loads(row[3]), row[4])
+        return None if row is None else _object(bucket, key, row)
 
-    def put_object(self, bucket: str, key: str, received: Received, etag: str, headers: dict[str, str]) -> ObjectInfo:
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        received: Received,
+        etag: str,
+        headers: dict[str, str],
+        settings: ObjectSettings | None = None,
+    ) -> ObjectInfo:
         """Make a received body the object at (bucket, key); the previous body is deleted after the commit."""
         blob = self.bodies.place(received)
+        return self._commit_object(bucket, key, blob, [], received.size, etag, headers, settings or ObjectSettings())
+
+    def copy_object(
+        self, source: ObjectInfo, bucket: str, key: str, headers: dict[str, str], settings: ObjectSettings
+    ) -> ObjectInfo:
+        """The source object's body, shared (bodies.link: a hard link, no data read) as the object at (bucket, key).
+
+        FileNotFoundError when the source was replaced or deleted since `source` was read."""
+        if source.blob.startswith(MANIFEST):
+            segments = self._segments(source.blob)
+            if not segments and source.size:
+                raise FileNotFoundError(source.blob)
+            linked: list[tuple[str, int]] = []
+            try:
+                for blob, size in segments:
+                    linked.append((self.bodies.link(blob), size))
+            except BaseException:
+                self._remove([blob for blob, _ in linked])
+                raise
+            manifest = MANIFEST + secrets.token_hex(16)
+            return self._commit_object(bucket, key, manifest, linked, source.size, source.etag, headers, settings)
+        blob = self.bodies.link(source.blob)
+        return self._commit_object(bucket, key, blob, [], source.size, source.etag, headers, settings)
+
+    def _commit_object(
+        self,
+        bucket: str,
+        key: str,
+        blob: str,
+        segments: list[tuple[str, int]],
+        size: int,
+        etag: str,
+        headers: dict[str, str],
+        settings: ObjectSettings,
+    ) -> ObjectInfo:
+        """The row of a body already in blobs/ (a plain body, or a manifest of `segments`); on failure the body goes."""
         now = self.clock()
+        row = (bucket, key, blob, size, etag, json.dumps(headers), now, _json(settings.tags), _json(settings.acl))
         try:
             with self.db.write() as db:
                 _require_bucket(db, bucket)
                 garbage = self._replace_body(db, bucket, key)
-                db.execute(_OBJECT_ROW, (bucket, key, blob, received.size, etag, json.dumps(headers), now))
+                db.executemany(
+                    "INSERT INTO segments VALUES (?, ?, ?, ?)",
+                    [(blob, seq, part, part_size) for seq, (part, part_size) in enumerate(segments)],
+                )
+                db.execute(_OBJECT_ROW, row)
         except BaseException:
-            self.bodies.remove(blob)
+            self._remove([part for part, _ in segments] if segments else [blob])
             raise
         self._remove(garbage)
-        return ObjectInfo(bucket, key, blob, received.size, etag, headers, now)
+        return ObjectInfo(bucket, key, blob, size, etag, headers, now, dict(settings.tags or {}), settings.acl)
+
+    def set_object_tags(self, bucket: str, key: str, tags: Tags | None) -> bool:
+        """False when the object does not exist (any more)."""
+        with self.db.write() as db:
+            changed = db.execute(
+                "UPDATE objects SET tags = ? WHERE bucket = ? AND key = ?", (_json(tags), bucket, key)
+            ).rowcount
+        return bool(changed)
+
+    def set_object_acl(self, bucket: str, key: str, acl: Acl | None) -> bool:
+        with self.db.write() as db:
+            changed = db.execute(
+                "UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?", (_json(acl), bucket, key)
+            ).rowcount
+        return bool(changed)
 
     def put_rows(self, bucket: str, rows: list[tuple[str, str, str, int, str, str, float]]) -> None:
         """Object rows whose bodies are already in blobs/ (and synced), in one transaction; replaced bodies go."""
@@ -148,7 +252,7 @@ class Storage:
             _require_bucket(db, bucket)
             for row in rows:
                 garbage += self._replace_body(db, bucket, row[1])
-            db.executemany(_OBJECT_ROW, rows)
+            db.executemany(_PLAIN_ROW, rows)
         self._remove(garbage)
 
     def delete_object(self, bucket: str, key: str) -> None:
@@ -161,15 +265,18 @@ class Storage:
         """The object's body, seekable. FileNotFoundError if it was replaced or deleted since `info` was read."""
         if not info.blob.startswith(MANIFEST):
             return self.bodies.open(info.blob)
-        segments = [
-            (str(blob), int(size))
-            for blob, size in self.db.connection().execute(
-                "SELECT blob, size FROM segments WHERE manifest = ? ORDER BY seq", (info.blob,)
-            )
-        ]
+        segments = self._segments(info.blob)
         if not segments and info.size:
             raise FileNotFoundError(info.blob)
         return self.bodies.open_segments(segments)
+
+    def _segments(self, manifest: str) -> list[tuple[str, int]]:
+        return [
+            (str(blob), int(size))
+            for blob, size in self.db.connection().execute(
+                "SELECT blob, size FROM segments WHERE manifest = ? ORDER BY seq", (manifest,)
+            )
+        ]
 
     def iter_listing(self, bucket: str, prefix: str, delimiter: str, marker: str) -> Iterator[ListEntry]:
         return iter_listing(self.db.connection(), bucket, prefix, delimiter, marker)
@@ -231,7 +338,7 @@ class Storage:
         return [Part(*row) for row in rows]
 
     def complete_upload(
-        self, upload: Upload, parts: list[Part], etag: str, headers: dict[str, str]
+        self, upload: Upload, parts: list[Part], etag: str, headers: dict[str, str], settings: ObjectSettings
     ) -> ObjectInfo | None:
         """Make the parts, in this order, the object's body (a manifest: nothing copied) and drop the upload.
 
@@ -259,11 +366,26 @@ class Storage:
                 "INSERT INTO segments VALUES (?, ?, ?, ?)",
                 [(manifest, seq, part.blob, part.size) for seq, part in enumerate(parts)],
             )
-            db.execute(_OBJECT_ROW, (upload.bucket, upload.key, manifest, size, etag, json.dumps(headers), now))
+            db.execute(
+                _OBJECT_ROW,
+                (
+                    upload.bucket,
+                    upload.key,
+                    manifest,
+                    size,
+                    etag,
+                    json.dumps(headers),
+                    now,
+                    _json(settings.tags),
+                    _json(settings.acl),
+                ),
+            )
             db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
             db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
         self._remove(garbage)
-        return ObjectInfo(upload.bucket, upload.key, manifest, size, etag, headers, now)
+        return ObjectInfo(
+            upload.bucket, upload.key, manifest, size, etag, headers, now, settings.tags or {}, settings.acl
+        )
 
     def abort_upload(self, upload_id: str) -> bool:
         with self.db.write() as db:

@@ -1,0 +1,156 @@
+"""cos-js-sdk-v5 in headless Chromium against localcloud (path style, CORS from the bucket's rule): putObjectCopy
+and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qcloud_cos import CosConfig, CosS3Client
+
+from localcloud.server import RunningServer
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SDK = REPO / "node_modules" / "cos-js-sdk-v5" / "dist" / "cos-js-sdk-v5.min.js"
+REGION = "ap-guangzhou"
+BUCKET = "jscopy-1250000000"
+PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>copy and delete</title>
+<script src="/cos-js-sdk-v5.min.js"></script></head><body></body></html>"""
+# Each call resolves to {ok, data} or {ok: false, error}: what the page would show its user.
+CALL = """
+async ([options, method, params]) => {
+  const cos = new COS({
+    Domain: options.domain,
+    Protocol: 'http:',
+    getAuthorization: (scope, callback) => callback(options.credentials),
+  });
+  try {
+    const data = await cos[method](Object.assign({Bucket: options.bucket, Region: options.region}, params));
+    delete data.headers;
+    return {ok: true, data: data};
+  } catch (err) {
+    return {ok: false, error: {statusCode: err.statusCode, code: (err.error && err.error.Code) || err.code || ''}};
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def page_server() -> Iterator[str]:
+    files = {"/": (PAGE, "text/html; charset=utf-8"), "/cos-js-sdk-v5.min.js": (SDK.read_bytes(), "text/javascript")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, content_type = files.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def root(localcloud: RunningServer, page_server: str) -> CosS3Client:
+    config = localcloud.app.config
+    client = CosS3Client(
+        CosConfig(
+            Region=REGION,
+            SecretId=config.secret_id,
+            SecretKey=config.secret_key,
+            Scheme="http",
+            IP=localcloud.host,
+            Port=localcloud.port,
+        ),
+        retry=0,
+    )
+    client.create_bucket(Bucket=BUCKET)
+    rule = {
+        "AllowedOrigin": [page_server],
+        "AllowedMethod": ["GET", "PUT", "POST", "DELETE", "HEAD"],
+        "AllowedHeader": ["*"],
+        "ExposeHeader": ["ETag", "Content-Length", "x-cos-request-id", "Date"],
+    }
+    client.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRule": [rule]})
+    return client
+
+
+def options(localcloud: RunningServer, *actions: str) -> dict[str, Any]:
+    """Temporary keys for users/alice/ only, in the shape getAuthorization hands to cos-js-sdk-v5."""
+    statement = {
+        "effect": "allow",
+        "action": [f"name/cos:{action}" for action in actions],
+        "resource": [f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/users/alice/*"],
+    }
+    creds = localcloud.app.credentials.issue(
+        name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
+    )
+    return {
+        "domain": f"{localcloud.url}/cos/{{Region}}/{{Bucket}}",
+        "bucket": BUCKET,
+        "region": REGION,
+        "credentials": {
+            "TmpSecretId": creds.secret_id,
+            "TmpSecretKey": creds.secret_key,
+            "SecurityToken": creds.token,
+            "StartTime": int(time.time()) - 1,
+            "ExpiredTime": creds.expires_at,
+        },
+    }
+
+
+def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:
+    return dict(page.evaluate(CALL, [settings, method, params]))
+
+
+def source(key: str) -> str:
+    return f"{BUCKET}.cos.{REGION}.myqcloud.com/{key}"
+
+
+def test_it_copies_what_the_keys_may_read_and_write(
+    page: Any, page_server: str, localcloud: RunningServer, root: CosS3Client
+) -> None:
+    root.put_object(Bucket=BUCKET, Key="users/alice/a.txt", Body=b"copy in the browser")
+    root.put_object(Bucket=BUCKET, Key="users/bob/b.txt", Body=b"not alice's")
+    page.goto(page_server + "/")
+    settings = options(localcloud, "GetObject", "PutObject")
+    copied = call(page, settings, "putObjectCopy", Key="users/alice/copy.txt", CopySource=source("users/alice/a.txt"))
+    assert copied["ok"], json.dumps(copied)
+    assert copied["data"]["ETag"].strip('"')
+    body = root.get_object(Bucket=BUCKET, Key="users/alice/copy.txt")["Body"].get_raw_stream().read()
+    assert body == b"copy in the browser"
+    stolen = call(page, settings, "putObjectCopy", Key="users/alice/stolen.txt", CopySource=source("users/bob/b.txt"))
+    assert stolen == {"ok": False, "error": {"statusCode": 403, "code": "AccessDenied"}}
+    assert root.object_exists(Bucket=BUCKET, Key="users/alice/stolen.txt") is False
+
+
+def test_it_deletes_many_keys_each_as_the_keys_allow(
+    page: Any, page_server: str, localcloud: RunningServer, root: CosS3Client
+) -> None:
+    for key in ("users/alice/1.txt", "users/alice/2.txt", "users/bob/3.txt"):
+        root.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    page.goto(page_server + "/")
+    settings = options(localcloud, "DeleteObject")
+    objects = [{"Key": "users/alice/1.txt"}, {"Key": "users/bob/3.txt"}, {"Key": "users/alice/2.txt"}]
+    result = call(page, settings, "deleteMultipleObject", Objects=objects)
+    assert result["ok"], json.dumps(result)
+    assert sorted(item["Key"] for item in result["data"]["Deleted"]) == ["users/alice/1.txt", "users/alice/2.txt"]
+    assert [(item["Key"], item["Code"]) for item in result["data"]["Error"]] == [("users/bob/3.txt", "AccessDenied")]
+    assert root.object_exists(Bucket=BUCKET, Key="users/bob/3.txt") is True
+    assert root.object_exists(Bucket=BUCKET, Key="users/alice/1.txt") is False
