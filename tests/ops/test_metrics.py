@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from signer import audit, services
-from signer.credential_cache import CACHE_PREFIX, credential_memo_clear
+from signer.credential_cache import CACHE_PREFIX, CacheEntry, credential_memo_clear
 from signer.models import CloudAccount
 from tests.factories import make_account
 from tests.ops.conftest import Scrape
@@ -92,8 +94,6 @@ def test_it_counts_sts_errors_and_unavailability(scrape: Scrape, account: CloudA
 
 
 def test_it_counts_single_flight_waits(scrape: Scrape, token_client: TokenClient, alice: Any, alice_token: str) -> None:
-    from django.core.cache import cache
-
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
     key = f"{CACHE_PREFIX}:{access_policy.account.pk}:{digest}:{access_policy.duration}"
@@ -128,3 +128,21 @@ def test_it_reads_the_audit_outbox_depth_when_scraped(
     assert scrape("portal_audit_outbox_depth") == 2
     audit.drain()
     assert scrape("portal_audit_outbox_depth") == 0
+
+
+def test_it_counts_stale_credentials_served_while_sts_is_down(
+    scrape: Scrape, token_client: TokenClient, alice: Any, alice_token: str, settings: Any
+) -> None:
+    access_policy = alice.access_policies.get()
+    _, digest = services._render(access_policy, alice)
+    key = f"{CACHE_PREFIX}:{access_policy.account.pk}:{digest}:{access_policy.duration}"
+    # A credential inside its refresh margin (100 s left of 1800): due for a refresh, still valid.
+    aging = CacheEntry("AKIDAGING", "aging-key", "aging-token", int(time.time()) - 1700, int(time.time()) + 100, "", "")
+    cache.set(key, aging.dump(), timeout=100)
+    settings.LOCALCLOUD_URL = "http://127.0.0.1:9"
+    settings.STS_TIMEOUT = 1
+    before = scrape("portal_credential_stale_served_total")
+    response = token_client(alice_token).get("/sts")
+    assert response.status_code == 200
+    assert response.json()["credentials"]["tmpSecretId"] == "AKIDAGING"
+    assert scrape("portal_credential_stale_served_total") - before == 1
