@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 # collected static files, as deployed.
 DEBUG  ?= true
 
-.PHONY: run serve collectstatic image test test-fast lint format bench soak install messages makemessages clean chromium wrk screenshots
+.PHONY: run serve collectstatic image test test-fast lint format bench soak soak-cluster install messages makemessages clean chromium wrk screenshots
 
 install: $(VENV)/.installed node_modules/.installed messages
 
@@ -101,6 +101,11 @@ bench: install wrk
 
 soak: install
 	$(BIN)/python -m bench.soak
+
+# Two portal hosts on one PostgreSQL (database soak_cluster) and one Redis (db 7); host B is killed with SIGKILL
+# mid-run and restarted (bench/soak_cluster.py). SOAK_ARGS="--duration 90 --clients 30" to change the run.
+soak-cluster: install
+	$(BIN)/python -m bench.soak_cluster $(SOAK_ARGS)
 
 # Refresh the README's pictures: the browser tests that take screenshots save them under artifacts/ (git-ignored),
 # then they are copied to docs/screenshots/, which is committed. Commit the PNGs that changed.

@@ -211,7 +211,9 @@ def access_for(request: HttpRequest) -> UserAccess:
         return cached
     user = request.user
     ip = client_ip(request)
-    credentials = credentials_issue(user=user, client_ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    credentials = credentials_issue(
+        user=user, client_ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""), audit_each_use=False
+    )
     # The credentials carry the policy they were issued under: rendering it again here would be the same work.
     access = UserAccess(
         user=user, credentials=credentials, policy=credentials.policy, policy_name=credentials.policy_name, client_ip=ip

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
+from signer import refusals
 from signer.net import client_ip
 from signer.sliding_window import SlidingWindow, parse_rate
 
@@ -27,6 +28,7 @@ class LoginView(auth_views.LoginView):
         failures = _failures(request)
         seen = failures.peek()
         if not seen.allowed:
+            refusals.throttled(request, "login_form")
             wait = seen.wait()
             form = self.get_form()
             form.errors.clear()

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from demo import cos
 from qcloud.operations import action_for
+from signer import refusals
 from signer.errors import SignerError
 
 
@@ -67,6 +68,7 @@ def demo_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         try:
             return view(request, *args, **kwargs)
         except SignerError as exc:
+            refusals.refused_by_exception(exc, request)
             return signer_error_page(request, exc)
 
     return wrapper

@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the latency of /sign and /sts covers every other middleware too.
+    "signer.metrics.SignLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware: static files skip the rest (sessions, CSRF, CSP) and keep the HTTPS redirect.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -273,6 +275,16 @@ SIGNER_MAX_BODY = env.int("SIGNER_MAX_BODY", default=16 * 1024)
 SIGNER_AUDIT = env.str("SIGNER_AUDIT", default="outbox" if REDIS_URL else "database")
 # Seconds between a worker's drains of the outbox; 0: no drainer thread (manage.py drain_audit only).
 SIGNER_AUDIT_DRAIN_INTERVAL = env.float("SIGNER_AUDIT_DRAIN_INTERVAL", default=0.5)
+# Refusals (failed sign-ins, rejected tokens, scopes refused, policy-less users, throttled callers) audited per kind
+# and client address at most at this rate (signer/refusals.py); the metric portal_refusals_total counts them all.
+SIGNER_REFUSAL_AUDIT_RATE = env.str("SIGNER_REFUSAL_AUDIT_RATE", default="30/min")
+
+# --- Metrics (signer/metrics.py) -----------------------------------------------------------------------------------
+# /metrics answers scrapers from these networks (through NUM_PROXIES), or anyone with `Authorization: Bearer <token>`.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+# The account's STS quota in calls per second, exported as a gauge next to the calls (Tencent Cloud's default: 600).
+METRICS_STS_QUOTA = env.int("METRICS_STS_QUOTA", default=600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 REST_FRAMEWORK = {

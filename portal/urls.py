@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from portal.admin_login import AdminLoginView
 from portal.health import healthz
+from signer.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     # The API first: /sign and /sts are the hot path, resolved before any other pattern is tried.
     path("", include("signer.urls")),
     # Before admin.site.urls, so the admin's sign-in is throttled like the portal's.

@@ -6,4 +6,4 @@ class SignerConfig(AppConfig):
     verbose_name = "Signer"
 
     def ready(self) -> None:
-        from signer import checks, signals  # noqa: F401 - registers the system checks and the cache invalidation
+        from signer import checks, refusals, signals  # noqa: F401 - system checks, refusal audit, cache invalidation

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import DataError, IntegrityError, close_old_connections, connections, router, transaction
 from django.db.models.options import Options
 from django.utils import timezone
@@ -43,6 +44,7 @@ OUTBOX = "signer:audit:outbox"
 CLAIMS = "signer:audit:claims"
 CLAIM_PREFIX = "signer:audit:claim:"
 REFUSED = "signer:audit:refused"
+PAGE_SEEN = "signer:audit:page"
 BATCH = 1000
 # A claim this old belongs to a drainer that died (a batch takes milliseconds to insert): adopt it.
 CLAIM_TIMEOUT = 60.0
@@ -65,8 +67,16 @@ def outbox_enabled() -> bool:
     return bool(settings.SIGNER_AUDIT == "outbox")
 
 
-def record(**values: Any) -> None:
-    """The audit row of one delivery (IssuedCredential's fields by attname, without `created`/`delivery_id`)."""
+def record(*, first_page_use_only: bool = False, **values: Any) -> None:
+    """The audit row of one delivery (IssuedCredential's fields by attname, without `created`/`delivery_id`);
+    with `first_page_use_only`, only if `first_page_use` says the page has not used these credentials yet."""
+    if first_page_use_only and not first_page_use(
+        user_id=values["user_id"],
+        tmp_secret_id=values["tmp_secret_id"],
+        client_ip=values["client_ip"],
+        expired_time=int(values["expired_time"].timestamp()),
+    ):
+        return
     values["created"] = timezone.now()
     values["delivery_id"] = uuid.uuid4()
     if outbox_enabled():
@@ -78,6 +88,18 @@ def record(**values: Any) -> None:
             _drainer.ensure_running()
             return
     _insert(values)
+
+
+def first_page_use(*, user_id: Any, tmp_secret_id: str, client_ip: str | None, expired_time: int) -> bool:
+    """Whether a page is using these credentials for this user and address for the first time.
+
+    Pages fetch credentials on every view, for the portal's own COS calls on the user's behalf (the browser's uploads
+    get theirs from /sign and /sts, audited each time): one row per credential, user and address is the audit of
+    what pages used, where a row per view would bury everything else. One cache `add`, cheaper than the row."""
+    ttl = expired_time - int(time.time())
+    if ttl <= 0:
+        return True
+    return bool(cache.add(f"{PAGE_SEEN}:{user_id}:{client_ip or '-'}:{tmp_secret_id}", 1, timeout=ttl))
 
 
 # ------------------------------------------------------------------------------------------------------ database

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from qcloud import policy as cam
-from signer import crypto, sts
+from signer import crypto, metrics, sts
 from signer.errors import StsFailed, StsUnavailable
 from signer.logging import register_secret
 from signer.memo import Memo
@@ -92,11 +92,14 @@ def credentials_cached(
     started = time.time()
     remembered = _memo.get(key)
     if remembered is not None and started < remembered.expired_time - margin:
+        metrics.cache_hit("memo")
         return remembered, True
     cached = CacheEntry.load(cache.get(key))
     if cached is not None and started < cached.expired_time - margin:
         _memo.put(key, cached)
+        metrics.cache_hit("shared")
         return cached, True
+    metrics.cache_missed()
     flight = SingleFlight(
         key=key, account=account, policy=policy, duration=duration, username=username, started=started, stale=cached
     )
@@ -173,6 +176,8 @@ class SingleFlight:
     def wait(self) -> tuple[CacheEntry, bool] | None:
         """While another request leads: its result or its failure; None once the lock is free to take."""
         holder = cache.get(self.lock_key)
+        if holder is not None:
+            metrics.single_flight_waited()
         while holder is not None:
             if time.perf_counter() > self.deadline:
                 return self.fall_back(_TIMED_OUT)
@@ -196,6 +201,7 @@ class SingleFlight:
         reason, e.g. RequestLimitExceeded, and a Retry-After no shorter than the failure is remembered here)."""
         if self.stale is not None and time.time() < self.stale.expired_time:
             logger.warning("STS unavailable (%s): serving a cached credential until it expires", reason)
+            metrics.stale_served()
             return self.stale, True
         raise StsUnavailable(
             f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly",

@@ -13,6 +13,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from signer import refusals
 from signer.errors import SignerError
 from signer.serializers import AnswerSerializer
 
@@ -60,6 +61,7 @@ def _flatten(detail: Any, path: str = "") -> list[str]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, answering the `{code, message, codeDesc}` envelope with the real status and headers."""
+    refusals.refused_by_exception(exc, context.get("request"))
     if isinstance(exc, SignerError):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status, headers=headers)

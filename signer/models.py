@@ -173,6 +173,38 @@ class IssuedCredential(models.Model):
         return f"{self.username} {self.policy_name} {self.tmp_secret_id}"
 
 
+class Refusal(models.Model):
+    """One refused request (signer/refusals.py): who (if known), from where, why, when. Never a password, token or key.
+
+    A sibling of IssuedCredential rather than a kind of row in it: a refusal has no credentials, policy digest or
+    expiry, and deliveries keep their lean insert and outbox path (and "audit rows == deliveries") untouched."""
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "login_failed", "failed sign-in"
+        TOKEN_REJECTED = "token_rejected", "token rejected"
+        SCOPE_REFUSED = "scope_refused", "scope refused"
+        NO_POLICY = "no_policy", "no policy"
+        THROTTLED = "throttled", "throttled"
+
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The signed-in user's name, or the name a failed sign-in gave; empty when unknown (a rejected token).
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    reason = models.CharField(max_length=300)
+    path = models.CharField(max_length=200, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.username or '-'} {self.client_ip or '-'}"
+
+
 # Signing algorithms an identity provider may use: asymmetric only, so nothing the issuer publishes (its JWKS) can
 # sign a token, and an HMAC "secret" can never be confused with a public key.
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")

@@ -22,7 +22,7 @@ from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
 from signer.limits import LimitsError
 from signer.logging import register_secret
 from signer.memo import Memo
-from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+from signer.models import AccessPolicy, CloudAccount, IssuedCredential, Refusal
 from signer.scopes import Scope, bucket_hint, scopes_narrow
 from signer.selectors import policy_for_user
 
@@ -66,11 +66,13 @@ def credentials_issue(
     client_ip: str | None = None,
     user_agent: str = "",
     policy_cache_version: str | None = None,
+    audit_each_use: bool = True,
 ) -> TemporaryCredentials:
     """Temporary credentials for `user` under their policy (narrowed to `scopes` when given); cached and audited.
 
     `policy_cache_version`: the policy cache's version if the caller has just read it (the API reads it along with
-    the throttle's count), which spares the policy lookup its own round trip."""
+    the throttle's count), which spares the policy lookup its own round trip. `audit_each_use=False` (the pages):
+    one audit row per credential, user and address (signer.audit.first_page_use), not one per view."""
     access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
@@ -92,6 +94,7 @@ def credentials_issue(
     )
     register_secret(entry.tmp_secret_key, entry.session_token)
     audit.record(
+        first_page_use_only=not audit_each_use,
         user_id=user.pk if user.is_authenticated else None,
         username=username,
         policy_id=access_policy.pk,
@@ -225,13 +228,15 @@ def secrets_rotate() -> int:
 
 
 def audit_prune(*, days: int) -> int:
-    """Delete audit rows older than `days` days (rows waiting in the outbox included); the number deleted."""
+    """Delete audit rows older than `days` days, deliveries (rows waiting in the outbox included) and refusals;
+    the number deleted."""
     if days < 0:
         raise ValueError("days must be zero or more")
     audit.drain()
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = IssuedCredential.objects.filter(created__lt=cutoff).delete()
-    return deleted
+    refused, _ = Refusal.objects.filter(created__lt=cutoff).delete()
+    return deleted + refused
 
 
 def token_create(*, user: AbstractBaseUser) -> tuple[str, datetime | None]:

@@ -22,6 +22,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813 import models, sts_client
 
+from signer import metrics
 from signer.errors import StsUnavailable
 from signer.logging import RedactSecretsFilter
 
@@ -107,9 +108,10 @@ def encode_policy(policy: dict[str, Any]) -> str:
 
 def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
     try:
-        return getattr(sts, action)(request)
+        response = getattr(sts, action)(request)
     except TencentCloudSDKException as exc:
         code = str(exc.get_code() or "")
+        metrics.sts_called(action, "unavailable" if code in _UNAVAILABLE_CODES else "error")
         if code in _UNAVAILABLE_CODES:
             logger.warning("STS %s unavailable: %s", action, code)
             # Not reached, answered something that is not STS, or not within settings.STS_TIMEOUT.
@@ -124,6 +126,8 @@ def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
         message = str(exc.get_message() or "").split("\n", 1)[0][:300]
         logger.warning("STS %s failed: %s (request %s)", action, code, exc.get_request_id())
         raise StsError(code or "UnknownError", message, str(exc.get_request_id() or "")) from None
+    metrics.sts_called(action, "success")
+    return response
 
 
 def _credentials(response: Any) -> StsCredentials:

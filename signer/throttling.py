@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from signer import refusals
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
 from signer.sliding_window import Count, SlidingWindow, parse_rate
@@ -38,6 +39,8 @@ class SignerRateThrottle(BaseThrottle):
         ident = str(request.user.pk) if authenticated else client_ip(request) or ""
         window = SlidingWindow(CACHE_FORMAT % {"scope": scope, "ident": ident}, limit, duration)
         self.count = window.take(read_along=[POLICY_VERSION_KEY] if scope == "sign" else [])
+        if not self.count.allowed:
+            refusals.throttled(request, scope)
         return self.count.allowed
 
     def wait(self) -> float | None:

@@ -1,4 +1,4 @@
-"""`manage.py prune_audit --days N`: delete IssuedCredential audit rows older than N days."""
+"""`manage.py prune_audit --days N`: delete audit rows (IssuedCredential deliveries, Refusal rows) older than N days."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from signer import services
 
 
 class Command(BaseCommand):
-    help = "Delete credential audit rows older than --days days."
+    help = "Delete audit rows (deliveries and refusals) older than --days days."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, required=True, help="Keep this many days of audit.")
