@@ -3,11 +3,14 @@ signer failures as a page."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,6 +32,31 @@ class Denied:
     @property
     def action(self) -> str:
         return action_for(self.operation)
+
+
+# Codes that mean "nothing answered": in local mode that is localcloud, which a developer can restart themselves.
+UNANSWERED = frozenset({"StsUnavailable", "CosUnavailable"})
+
+
+@dataclass(frozen=True)
+class LocalcloudDown:
+    """What to tell a developer when localcloud does not answer: where it should be and how to start it again."""
+
+    url: str
+    command: str
+
+
+def localcloud_down(code: str) -> LocalcloudDown | None:
+    """The hint for a page showing `code`, in local mode when the code says STS or COS did not answer; else None."""
+    if not settings.LOCAL_MODE or code not in UNANSWERED:
+        return None
+    # `manage.py localcloud` takes its port and data folder from the settings, so it is the same localcloud again.
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(Path(settings.BASE_DIR)))
+    except ValueError:
+        shown = "python"
+    return LocalcloudDown(url=settings.LOCALCLOUD_URL, command=f"{shown} manage.py localcloud")
 
 
 def denied_page(request: HttpRequest, denied: Denied, message: str = "") -> HttpResponse:

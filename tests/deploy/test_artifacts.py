@@ -97,18 +97,27 @@ def test_it_configures_the_portal_from_compose_with_every_secret_from_a_file(tmp
     assert not (tmp_path / "var").exists()
 
 
-def test_it_bootstraps_with_the_portals_secrets_and_a_localcloud_of_its_own(tmp_path: Path) -> None:
+def test_it_bootstraps_against_the_running_localcloud_with_the_portals_secrets(tmp_path: Path) -> None:
     services = COMPOSE["services"]
-    bootstrap = services["bootstrap"]
-    assert set(services["portal"]["secrets"]) <= set(bootstrap["secrets"])
-    assert bootstrap["environment"]["LOCALCLOUD_URL"] == "http://127.0.0.1:9100"
-    assert services["localcloud"]["depends_on"]["bootstrap"]["condition"] == "service_completed_successfully"
-    assert set(bootstrap["volumes"]) == set(services["localcloud"]["volumes"]) == {"localcloud:/data/localcloud"}
+    bootstrap, localcloud, portal = services["bootstrap"], services["localcloud"], services["portal"]
+    assert set(portal["secrets"]) <= set(bootstrap["secrets"])
+    # localcloud starts first and on its own; bootstrap_demo provisions it through CAM, as the portal reaches it.
+    assert "depends_on" not in localcloud
+    assert bootstrap["depends_on"]["localcloud"]["condition"] == "service_healthy"
+    assert bootstrap["environment"] == portal["environment"]
+    assert portal["environment"]["LOCALCLOUD_URL"] == "http://localcloud:9100"
+    # Nothing but localcloud touches its data: what bootstrap_demo sets up travels over CAM's API.
+    assert "volumes" not in bootstrap
+    assert localcloud["volumes"] == ["localcloud:/data/localcloud"]
+    # The portal starts once the demo's users and key exist (and never migrates at the same time as bootstrap).
+    assert portal["depends_on"]["bootstrap"]["condition"] == "service_completed_successfully"
+    assert portal["depends_on"]["localcloud"]["condition"] == "service_healthy"
+    assert localcloud["restart"] == portal["restart"] == "unless-stopped"
     # The encryption key the bootstrap stored the account's secret with is the one the portal decrypts with.
     folder = tmp_path / "secrets"
     make_secrets(folder)
     ours = portal_settings(bootstrap["environment"], folder, tmp_path / "bootstrap")
-    theirs = portal_settings(services["portal"]["environment"], folder, tmp_path / "portal")
+    theirs = portal_settings(portal["environment"], folder, tmp_path / "portal")
     assert ours["keys"] == theirs["keys"]
     assert ours["secret_key"] == theirs["secret_key"]
 

@@ -64,11 +64,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, shared_services: dict[str
         LOCALCLOUD_APPID=APPID,
         **shared_services,
     )
-    # Users, the demo bucket (its CORS rule admitting this origin) and localcloud's roles file. Nothing listens at
-    # LOCALCLOUD_URL yet, so bootstrap_demo runs a localcloud of its own for the time it takes; the one started next
-    # reads the roles file when it starts.
-    manage(env, "migrate", "--noinput")
-    manage(env, "bootstrap_demo", "--password", PASSWORD, "--origin", url)
+    # As compose.yaml runs it: localcloud first, on its own; then bootstrap_demo provisions it through CAM (users,
+    # the demo bucket with its CORS rule admitting this origin, roles and the portal's key), with no restart.
     localcloud = Process(
         "localcloud",
         [PYTHON, "-m", "localcloud", "--port", str(localcloud_port), "--data", str(var / "localcloud")],
@@ -79,6 +76,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory, shared_services: dict[str
     localcloud.start()
     portal = entrypoint("portal", env, port, var / "entrypoint.log")
     try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "bootstrap_demo", "--password", PASSWORD, "--origin", url)
         portal.start(timeout=180)
         yield Deployed(url, env, portal, localcloud)
     finally:

@@ -1,7 +1,8 @@
 """`runserver` that, in local mode, also starts localcloud when nothing listens at LOCALCLOUD_URL.
 
 The emulator runs as a child process of the outer (autoreloading) runserver process only, so code reloads do not
-restart it and its data stays put; it is terminated when runserver exits. In tencent mode this is plain runserver.
+restart it and its data stays put; a supervisor thread restarts it when it dies, and it is terminated when runserver
+exits. In tencent mode this is plain runserver.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class Command(StaticfilesRunserverCommand):
             except localcloud_process.LocalcloudDidNotStart as exc:
                 raise CommandError(str(exc)) from None
             if process is not None:
-                atexit.register(localcloud_process.stop, process)
+                supervisor = localcloud_process.Supervisor(process)
+                supervisor.start()
+                atexit.register(supervisor.stop)
                 if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
                     # Turn SIGTERM into a normal exit so atexit runs (the autoreloader installs the same handler).
                     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
