@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from qcloud import policy as cam
 from signer import crypto, sts
@@ -193,7 +195,11 @@ class SingleFlight:
         if self.stale is not None and time.time() < self.stale.expired_time:
             logger.warning("STS unavailable (%s): serving a cached credential until it expires", reason)
             return self.stale, True
-        raise StsUnavailable(f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly")
+        raise StsUnavailable(
+            format_lazy(
+                _("STS is unavailable ({reason}) and no cached credential is valid; try again shortly"), reason=reason
+            )
+        )
 
     def _fetch(self, lock_id: str) -> tuple[CacheEntry, bool]:
         try:
