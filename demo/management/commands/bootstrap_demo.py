@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from demo import cos
 from portal import localcloud_process
@@ -87,7 +88,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.LOCAL_MODE:
-            raise CommandError("bootstrap_demo only runs in local mode (CLOUD_BACKEND=local)")
+            raise CommandError(_("bootstrap_demo only runs in local mode (CLOUD_BACKEND=local)"))
         given: str | None = options.get("password")
         password = given or secrets.token_urlsafe(12)
         appid = settings.LOCALCLOUD_APPID
@@ -102,20 +103,37 @@ class Command(BaseCommand):
         admin_policy = self._admin_policy(admin_account)
         created = self._users(policy, admin_policy, password, reset=bool(given))
 
-        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(self.style.SUCCESS(_("Demo ready.")))
         self.stdout.write(
-            f"  accounts {account.name!r} and {admin_account.name!r}: sub-account {account.masked_secret_id}"
+            _("  accounts %(account)s and %(admin)s: sub-account %(secret_id)s")
+            % {"account": repr(account.name), "admin": repr(admin_account.name), "secret_id": account.masked_secret_id}
         )
-        self.stdout.write(f"           may only AssumeRole into {ROLE} and {ADMIN_ROLE} ({connection})")
-        self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(origins)}")
-        self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket} (alice, bob)")
-        self.stdout.write(f"  policy   {admin_policy.name!r}: create buckets, any object (admin, via {ADMIN_ROLE})")
+        self.stdout.write(
+            _("           may only AssumeRole into %(role)s and %(admin_role)s (%(connection)s)")
+            % {"role": ROLE, "admin_role": ADMIN_ROLE, "connection": connection}
+        )
+        self.stdout.write(
+            _("  bucket   %(bucket)s in %(region)s, CORS for %(origins)s")
+            % {"bucket": bucket, "region": REGION, "origins": ", ".join(origins)}
+        )
+        self.stdout.write(
+            _("  policy   %(policy)s: users/${username}/* in %(bucket)s (alice, bob)")
+            % {"policy": repr(policy.name), "bucket": bucket}
+        )
+        self.stdout.write(
+            _("  policy   %(policy)s: create buckets, any object (admin, via %(admin_role)s)")
+            % {"policy": repr(admin_policy.name), "admin_role": ADMIN_ROLE}
+        )
         if given or created:
             names = ", ".join(created if not given else [*USERS, "admin"])
-            self.stdout.write(f"  users    {names} with password: {password}")
+            self.stdout.write(
+                _("  users    %(names)s with password: %(password)s") % {"names": names, "password": password}
+            )
         kept = [name for name in (*USERS, "admin") if name not in created]
         if kept and not given:
-            self.stdout.write(f"  users    {', '.join(kept)} kept their passwords (--password PW resets them)")
+            self.stdout.write(
+                _("  users    %(names)s kept their passwords (--password PW resets them)") % {"names": ", ".join(kept)}
+            )
 
     def _role(self, bucket: str, appid: str) -> tuple[str, str, str, str]:
         """The demo roles and the assume-only sub-account in localcloud's roles file (kept when already there)."""
@@ -125,7 +143,7 @@ class Command(BaseCommand):
             try:
                 document = json.loads(path.read_text())
             except ValueError as exc:
-                raise CommandError(f"{path} is not valid JSON: {exc}") from exc
+                raise CommandError(_("%(path)s is not valid JSON: %(error)s") % {"path": path, "error": exc}) from exc
             if "roles" not in document and "subaccounts" not in document:
                 document = {"roles": document}
         roles: dict[str, Any] = dict(document.get("roles", {}))
@@ -179,7 +197,8 @@ class Command(BaseCommand):
             except cos.CosError as exc:
                 if exc.status != 404:
                     raise CommandError(
-                        f"cannot reach bucket {bucket} at localcloud: {exc.code}: {exc.message}"
+                        _("cannot reach bucket %(bucket)s at localcloud: %(code)s: %(message)s")
+                        % {"bucket": bucket, "code": exc.code, "message": exc.message}
                     ) from exc
                 cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=origins)
             else:
@@ -190,12 +209,18 @@ class Command(BaseCommand):
                 localcloud_process.stop(process)
         failed = [result for result in results if not result.ok]
         if not failed:
-            return "AssumeRole checked: OK"
+            return _("AssumeRole checked: OK")
         result = failed[0]
         if process is not None:
-            raise CommandError(f"localcloud refused AssumeRole into the demo role: {result.code}: {result.message}")
+            raise CommandError(
+                _("localcloud refused AssumeRole into the demo role: %(code)s: %(message)s")
+                % {"code": result.code, "message": result.message}
+            )
         # A localcloud that was already running read its roles file before this one was written.
-        return f"AssumeRole failed with {result.code}: restart localcloud so that it reads {ROLES_FILE_NAME}"
+        return _("AssumeRole failed with %(code)s: restart localcloud so that it reads %(file)s") % {
+            "code": result.code,
+            "file": ROLES_FILE_NAME,
+        }
 
     def _policy(self, account: CloudAccount, bucket: str) -> AccessPolicy:
         policy, _ = AccessPolicy.objects.update_or_create(
