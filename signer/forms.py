@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,7 +96,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         choices=[
             ("", gettext_lazy("— keep the statements below —")),
-            *((name, f"{name}: {text}") for name, text in PRESETS.items()),
+            *((name, format_lazy("{}: {}", name, text)) for name, text in PRESETS.items()),
         ],
         help_text=gettext_lazy("Choosing a preset replaces the statements with it, for the bucket and region below."),
     )
