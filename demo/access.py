@@ -18,6 +18,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from demo import cos
 from qcloud.buckets import BucketNameError, split_bucket
@@ -125,8 +126,13 @@ class UserAccess:
         if allows(self._from_anywhere) and not allows(self._from_here, RequestContext(ip=self.client_ip)):
             raise cos.CosError(
                 "AccessDenied",
-                f"Your policy allows {action_for(operation)} only from certain networks, "
-                f"and this request comes from {self.client_ip or 'an unknown address'}.",
+                (
+                    _(
+                        "Your policy allows %(action)s only from certain networks, "
+                        "and this request comes from %(address)s."
+                    )
+                    % {"action": action_for(operation), "address": self.client_ip or _("an unknown address")}
+                ),
                 403,
             )
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 from signer import refusals
 from signer.net import client_ip
@@ -32,7 +33,15 @@ class LoginView(auth_views.LoginView):
             wait = seen.wait()
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, f"Too many failed sign-ins from your address. Try again in {wait} seconds.")
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed sign-ins from your address. Try again in %(wait)d second.",
+                    "Too many failed sign-ins from your address. Try again in %(wait)d seconds.",
+                    wait,
+                )
+                % {"wait": wait},
+            )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(wait)
             return response

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
@@ -129,11 +130,13 @@ def _error(exc: Exception, operation: str = "") -> CosError:
         message = exc.get_error_msg()
         if code == "Unknown":  # bodiless answers (HEAD) carry only a status
             code = {403: "AccessDenied", 404: "NoSuchBucket"}.get(status, f"HTTP{status}")
-            message = {403: "Access denied.", 404: "The bucket does not exist."}.get(status, "COS refused the request.")
+            message = {403: _("Access denied."), 404: _("The bucket does not exist.")}.get(
+                status, _("COS refused the request.")
+            )
         elif code == "NoSuchResource":
-            code, message = "NoSuchBucket", "The bucket does not exist."
+            code, message = "NoSuchBucket", _("The bucket does not exist.")
         return CosError(code, message, status, operation)
-    return CosError("CosUnavailable", "COS could not be reached. Try again in a moment.", 0, operation)
+    return CosError("CosUnavailable", _("COS could not be reached. Try again in a moment."), 0, operation)
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -4,39 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
 from qcloud.policy import CLIENT_IP, CONTENT_LENGTH, CONTENT_TYPE, Policy
 from qcloud.resources import parse_resource
 from signer.limits import format_size
 
 OPERATION_WORDS = {
-    "GetService": "see the account's buckets",
-    "HeadBucket": "check that a bucket exists",
-    "GetBucket": "list files",
-    "ListMultipartUploads": "find unfinished uploads (to resume them)",
-    "PutObject": "upload files",
-    "PostObject": "upload files with a form",
-    "InitiateMultipartUpload": "start multipart uploads",
-    "UploadPart": "upload parts",
-    "ListParts": "list uploaded parts",
-    "CompleteMultipartUpload": "complete multipart uploads",
-    "AbortMultipartUpload": "cancel multipart uploads",
-    "GetObject": "download files",
-    "HeadObject": "read file details",
-    "DeleteObject": "delete files",
-    "PutBucket": "create buckets",
-    "DeleteBucket": "delete buckets",
-    "PutBucketCORS": "set CORS rules",
-    "GetBucketCORS": "read CORS rules",
-    "DeleteBucketCORS": "remove CORS rules",
+    "GetService": gettext_lazy("see the account's buckets"),
+    "HeadBucket": gettext_lazy("check that a bucket exists"),
+    "GetBucket": gettext_lazy("list files"),
+    "ListMultipartUploads": gettext_lazy("find unfinished uploads (to resume them)"),
+    "PutObject": gettext_lazy("upload files"),
+    "PostObject": gettext_lazy("upload files with a form"),
+    "InitiateMultipartUpload": gettext_lazy("start multipart uploads"),
+    "UploadPart": gettext_lazy("upload parts"),
+    "ListParts": gettext_lazy("list uploaded parts"),
+    "CompleteMultipartUpload": gettext_lazy("complete multipart uploads"),
+    "AbortMultipartUpload": gettext_lazy("cancel multipart uploads"),
+    "GetObject": gettext_lazy("download files"),
+    "HeadObject": gettext_lazy("read file details"),
+    "DeleteObject": gettext_lazy("delete files"),
+    "PutBucket": gettext_lazy("create buckets"),
+    "DeleteBucket": gettext_lazy("delete buckets"),
+    "PutBucketCORS": gettext_lazy("set CORS rules"),
+    "GetBucketCORS": gettext_lazy("read CORS rules"),
+    "DeleteBucketCORS": gettext_lazy("remove CORS rules"),
 }
 CONDITION_WORDS = {
-    "numeric_less_than_equal": "at most",
-    "numeric_greater_than_equal": "at least",
-    "numeric_equal": "exactly",
-    "string_equal": "one of",
-    "string_like": "matching",
-    "ip_equal": "from",
-    "ip_not_equal": "not from",
+    "numeric_less_than_equal": pgettext_lazy("policy condition", "at most"),
+    "numeric_greater_than_equal": pgettext_lazy("policy condition", "at least"),
+    "numeric_equal": pgettext_lazy("policy condition", "exactly"),
+    "string_equal": pgettext_lazy("policy condition", "one of"),
+    "string_like": pgettext_lazy("policy condition", "matching"),
+    "ip_equal": pgettext_lazy("policy condition", "from"),
+    "ip_not_equal": pgettext_lazy("policy condition", "not from"),
 }
 
 
@@ -44,48 +47,53 @@ def describe_actions(actions: tuple[str, ...]) -> str:
     words = []
     for action in actions:
         if action in {"*", "name/cos:*"}:
-            words.append("do anything in COS")
+            words.append(_("do anything in COS"))
             continue
         operation = action.split(":", 1)[-1]
-        words.append(OPERATION_WORDS.get(operation, operation))
-    return ", ".join(dict.fromkeys(words))
+        words.append(str(OPERATION_WORDS.get(operation, operation)))
+    return pgettext("list separator", ", ").join(dict.fromkeys(words))
 
 
 def describe_resource(resource: str) -> str:
     if resource == "*":
-        return "everything in the account"
+        return _("everything in the account")
     parsed = parse_resource(resource)
     if parsed is None:
         return resource
-    where = "any region" if parsed.region in {"", "*"} else parsed.region
-    bucket_words = "every bucket" if parsed.bucket == "*" else f"bucket {parsed.bucket}"
+    where = _("any region") if parsed.region in {"", "*"} else parsed.region
+    bucket_words = _("every bucket") if parsed.bucket == "*" else _("bucket %(bucket)s") % {"bucket": parsed.bucket}
     key = parsed.key
     if key is None:
-        return f"{bucket_words} and everything in it ({where})"
+        return _("%(bucket)s and everything in it (%(where)s)") % {"bucket": bucket_words, "where": where}
     if not key:
-        return f"{bucket_words} itself ({where})"
+        return _("%(bucket)s itself (%(where)s)") % {"bucket": bucket_words, "where": where}
     if key == "*":
-        return f"every file in {bucket_words} ({where})"
+        return _("every file in %(bucket)s (%(where)s)") % {"bucket": bucket_words, "where": where}
     if key.endswith("*") and "*" not in key[:-1]:
-        return f"files under {key[:-1]} in {bucket_words} ({where})"
-    return f"{key} in {bucket_words} ({where})"
+        return _("files under %(prefix)s in %(bucket)s (%(where)s)") % {
+            "prefix": key[:-1],
+            "bucket": bucket_words,
+            "where": where,
+        }
+    return _("%(key)s in %(bucket)s (%(where)s)") % {"key": key, "bucket": bucket_words, "where": where}
 
 
 def describe_condition(operator: str, key: str, values: tuple[str, ...]) -> str:
-    words = CONDITION_WORDS.get(operator, operator)
+    words = str(CONDITION_WORDS.get(operator, operator))
+    listed = pgettext("list separator", ", ").join(values)
     if key == CONTENT_LENGTH:
-        return f"file size {words} {', '.join(format_size(int(float(v))) for v in values)}"
+        sizes = pgettext("list separator", ", ").join(format_size(int(float(v))) for v in values)
+        return _("file size %(words)s %(sizes)s") % {"words": words, "sizes": sizes}
     if key == CONTENT_TYPE:
-        return f"content type {words} {', '.join(values)}"
+        return _("content type %(words)s %(types)s") % {"words": words, "types": listed}
     if key == CLIENT_IP:
-        return f"only {words} {', '.join(values)}"
+        return _("only %(words)s %(networks)s") % {"words": words, "networks": listed}
     return f"{key} {operator} {', '.join(values)}"
 
 
 def describe_policy(policy: Policy) -> list[dict[str, Any]]:
     return [
         {
-            "effect": "Allows" if statement.effect == "allow" else "Denies",
             "allow": statement.effect == "allow",
             "actions": describe_actions(statement.actions),
             "resources": [describe_resource(r) for r in statement.resources],

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
@@ -101,5 +102,7 @@ def revoke_token(request: HttpRequest) -> HttpResponse:
     token_key = request.POST.get("token_key", "")
     token = _token_for_user(request, token_key)
     services.token_revoke(token=token)
-    messages.success(request, f"Token {token_key}… revoked: apps using it are refused from now on.")
+    messages.success(
+        request, _("Token %(token)s… revoked: apps using it are refused from now on.") % {"token": token_key}
+    )
     return redirect("demo:access")

@@ -16,24 +16,30 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from demo import cos
 from demo.access import UserAccess, access_for, bucket_for_user
 from demo.errors import Denied, cos_error_page, demo_view, denied_page, error_status
 from demo.forms import CreateBucketForm
+from demo.regions_i18n import local_region_name
 from qcloud.buckets import full_bucket_name
 from qcloud.operations import resources_for
-from qcloud.regions import REGIONS, is_region, region_name
+from qcloud.regions import REGIONS, is_region
 
 PAGE_SIZE = 50
 DOWNLOAD_EXPIRES = 300  # seconds a presigned download link stays valid
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"})
 ERROR_HINTS = {
-    "InvalidBucketName": "COS refused the name. Bucket names use lowercase letters, digits and '-', 1-50 characters.",
-    "BucketAlreadyExists": "A bucket with this name already exists. Bucket names are unique within the account: "
-    "pick another name.",
-    "BucketAlreadyOwnedByYou": "This account already has a bucket with this name: pick another name.",
+    "InvalidBucketName": gettext_lazy(
+        "COS refused the name. Bucket names use lowercase letters, digits and '-', 1-50 characters."
+    ),
+    "BucketAlreadyExists": gettext_lazy(
+        "A bucket with this name already exists. Bucket names are unique within the account: pick another name."
+    ),
+    "BucketAlreadyOwnedByYou": gettext_lazy("This account already has a bucket with this name: pick another name."),
 }
 
 
@@ -82,8 +88,11 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
                 # The bucket exists; only its CORS rule is missing, so browsers cannot upload to it yet.
                 form.add_error(
                     None,
-                    f"Bucket {full_name} was created, but its CORS rule could not be set ({exc.code}): "
-                    "browser uploads to it will fail until an administrator adds one.",
+                    _(
+                        "Bucket %(bucket)s was created, but its CORS rule could not be set (%(code)s): "
+                        "browser uploads to it will fail until an administrator adds one."
+                    )
+                    % {"bucket": full_name, "code": exc.code},
                 )
                 if exc.code == "AccessDenied":
                     create_denied = Denied(
@@ -91,13 +100,25 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
                     )
             elif exc.code == "AccessDenied":
                 create_denied = Denied("PutBucket", resource_of(access, "PutBucket", region=region, bucket=full_name))
-                form.add_error(None, f"Your access policy does not allow {create_denied.action} on this bucket.")
+                form.add_error(
+                    None,
+                    _("Your access policy does not allow %(action)s on this bucket.")
+                    % {"action": create_denied.action},
+                )
             elif exc.code in ERROR_HINTS:
                 form.add_error("name", ERROR_HINTS[exc.code])
             else:
-                form.add_error(None, f"COS refused to create the bucket: {exc.code}: {exc.message}")
+                form.add_error(
+                    None,
+                    _("COS refused to create the bucket: %(code)s: %(message)s")
+                    % {"code": exc.code, "message": exc.message},
+                )
         else:
-            messages.success(request, f"Bucket {full_name} created in {region_name(region)}.")
+            messages.success(
+                request,
+                _("Bucket %(bucket)s created in %(region)s.")
+                % {"bucket": full_name, "region": local_region_name(region)},
+            )
             return redirect("demo:objects", region=region, bucket=full_name)
 
     listing_error: cos.CosError | None = None
@@ -111,7 +132,6 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
         listing_error = exc
     context = {
         "region": region,
-        "region_name": region_name(region),
         "buckets": rows,
         "listing_error": listing_error,
         "form": form,
@@ -166,7 +186,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     marker = request.GET.get("marker", "")
     denied = Denied("GetBucket", resource_of(access, "GetBucket", region=region, bucket=bucket, key=prefix))
     if root is None and not request.GET.get("prefix"):
-        return denied_page(request, denied, "Your policy lets you see this bucket but not list what is in it.")
+        return denied_page(request, denied, _("Your policy lets you see this bucket but not list what is in it."))
     try:
         access.check_network("GetBucket", region=region, bucket=bucket, prefix=prefix)
         page = cos.list_objects(
@@ -212,7 +232,6 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     context = {
         "ref": ref,
         "region": region,
-        "region_name": region_name(region),
         "bucket": bucket,
         "prefix": prefix,
         "root": root,
@@ -277,7 +296,7 @@ def delete(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
             cos.delete_object(access.keys, region=region, bucket=bucket, key=key)
         except cos.CosError as exc:
             return cos_error_page(request, exc, denied)
-        messages.success(request, f"Deleted {key}.")
+        messages.success(request, _("Deleted %(key)s.") % {"key": key})
         return HttpResponseRedirect(back)
     context = {"ref": ref, "region": region, "bucket": bucket, "key": key, "back": back}
     return render(request, "demo/delete.html", context)

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from demo.auth_views import LoginView
 
@@ -21,7 +22,7 @@ class AdminLoginView(LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(admin.site.each_context(self.request))
-        context.update(title="Log in", subtitle=None, app_path=self.request.get_full_path())
+        context.update(title=_("Log in"), subtitle=None, app_path=self.request.get_full_path())
         if REDIRECT_FIELD_NAME not in self.request.GET and REDIRECT_FIELD_NAME not in self.request.POST:
             context[REDIRECT_FIELD_NAME] = reverse("admin:index")
         return context

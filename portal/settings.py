@@ -108,7 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",
+    "portal.apps.KnoxConfig",  # knox, named in the reader's language
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN; CSP is 'self')
     "corsheaders",

@@ -13,25 +13,39 @@ NAME_CHARACTERS = frozenset(string.ascii_lowercase + string.digits + "-")
 
 
 class BucketNameError(ValueError):
-    """A bucket name breaks a rule; str(exc) says which one, in words a user can act on."""
+    """A bucket name breaks a rule; str(exc) says which one, in words a user can act on.
+
+    `rule` names the rule for callers that speak another language ("empty", "too_long", "character", "leading_dash",
+    "trailing_dash"), `details` carries what the words mention (length, character, position).
+    """
+
+    def __init__(self, message: str, rule: str = "", **details: object) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.details = details
 
 
 def validate_bucket_name(name: str) -> None:
     """Check the short name (without "-<appid>"); raise BucketNameError naming the broken rule."""
     if not name:
-        raise BucketNameError("bucket name must not be empty")
+        raise BucketNameError("bucket name must not be empty", "empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise BucketNameError(f"bucket name must be at most {MAX_NAME_LENGTH} characters, got {len(name)}")
+        raise BucketNameError(
+            f"bucket name must be at most {MAX_NAME_LENGTH} characters, got {len(name)}", "too_long", length=len(name)
+        )
     for position, char in enumerate(name, start=1):
         if char not in NAME_CHARACTERS:
             raise BucketNameError(
                 "bucket name may contain only lowercase letters a-z, digits 0-9 and '-', "
-                f"got {char!r} at position {position}"
+                f"got {char!r} at position {position}",
+                "character",
+                character=char,
+                position=position,
             )
     if name.startswith("-"):
-        raise BucketNameError("bucket name must not start with '-'")
+        raise BucketNameError("bucket name must not start with '-'", "leading_dash")
     if name.endswith("-"):
-        raise BucketNameError("bucket name must not end with '-'")
+        raise BucketNameError("bucket name must not end with '-'", "trailing_dash")
 
 
 def is_valid_appid(appid: str) -> bool:

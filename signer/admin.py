@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.debug import sensitive_post_parameters
 
 from qcloud import policy as cam
@@ -58,11 +60,16 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def _report(self, request: HttpRequest, account: CloudAccount) -> None:
         result = services.account_test_connection(account=account)
         if result.ok:
-            self.message_user(request, f"Connection OK for {account.name}: {result.message}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("Connection OK for %(account)s: %(message)s.") % {"account": account.name, "message": result.message},
+                messages.SUCCESS,
+            )
         else:
             self.message_user(
                 request,
-                f"Connection failed for {account.name}: STS answered {result.code}: {result.message}",
+                _("Connection failed for %(account)s: STS answered %(code)s: %(message)s")
+                % {"account": account.name, "code": result.code, "message": result.message},
                 messages.ERROR,
             )
 
@@ -78,7 +85,7 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return super().changeform_view(request, *args, **kwargs)
 
-    @admin.action(description="Test connection (a real STS call)")
+    @admin.action(description=gettext_lazy("Test connection (a real STS call)"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[CloudAccount]) -> None:
         for account in queryset:
             self._report(request, account)
@@ -94,9 +101,9 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     change_list_template = "admin/signer/accesspolicy/change_list.html"
     fieldsets = [
         (None, {"fields": ["name", "description", "account", "duration", "priority"]}),
-        ("Statements", {"fields": ["preset", "preset_bucket", "preset_region", "statements"]}),
-        ("Limits", {"fields": ["max_object_size", "allowed_content_types", "allowed_networks"]}),
-        ("Who gets it", {"fields": ["users", "groups"]}),
+        (gettext_lazy("Statements"), {"fields": ["preset", "preset_bucket", "preset_region", "statements"]}),
+        (gettext_lazy("Limits"), {"fields": ["max_object_size", "allowed_content_types", "allowed_networks"]}),
+        (gettext_lazy("Who gets it"), {"fields": ["users", "groups"]}),
     ]
 
     def get_urls(self) -> list[URLPattern]:
@@ -135,7 +142,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
                 result = {
                     "allowed": decision.allowed,
-                    "reason": decision.reason,
+                    "reason": _decision_words(decision, data["action"], simulation.resources),
                     "statement_number": decision.statement + 1 if decision.statement is not None else None,
                     "statement": statement,
                     "missing_context": [_context_label(key) for key in decision.missing_context],
@@ -145,7 +152,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 }
         context = {
             **self.admin_site.each_context(request),
-            "title": "Policy simulator",
+            "title": _("Policy simulator"),
             "opts": self.model._meta,
             "form": form,
             "result": result,
@@ -154,7 +161,19 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 def _context_label(key: str) -> str:
-    return {cam.CONTENT_LENGTH: "size", cam.CONTENT_TYPE: "content type", cam.CLIENT_IP: "client IP"}.get(key, key)
+    labels = {cam.CONTENT_LENGTH: _("size"), cam.CONTENT_TYPE: _("content type"), cam.CLIENT_IP: _("client IP")}
+    return labels.get(key, key)
+
+
+def _decision_words(decision: cam.Decision, action: str, resources: list[str]) -> str:
+    """What qcloud's Decision says (its `reason` is English), in the reader's language."""
+    if decision.statement is not None:
+        words = {"action": action, "number": decision.statement + 1}
+        if decision.effect == "deny":
+            return _("%(action)s is explicitly denied by statement %(number)d.") % words
+        return _("%(action)s is allowed by statement %(number)d.") % words
+    target = pgettext("resource alternatives", " or ").join(resources)
+    return _("No statement allows %(action)s on %(resources)s.") % {"action": action, "resources": target}
 
 
 @admin.register(IssuedCredential)

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from qcloud import policy as cam
 from signer import crypto, metrics, sts
@@ -204,7 +206,9 @@ class SingleFlight:
             metrics.stale_served()
             return self.stale, True
         raise StsUnavailable(
-            f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly",
+            format_lazy(
+                _("STS is unavailable ({reason}) and no cached credential is valid; try again shortly"), reason=reason
+            ),
             code_desc=code_desc,
             retry_after=max(retry_after or StsUnavailable.retry_after or 0, math.ceil(FAILURE_MEMORY)),
         )

@@ -1,6 +1,18 @@
-"""What can go wrong when credentials are asked for, each with the HTTP status and `codeDesc` the API answers."""
+"""What can go wrong when credentials are asked for, each with the HTTP status and `codeDesc` the API answers.
+
+Messages are lazy translations, read when shown: the API (which answers in English, whatever Accept-Language says)
+gets English, a page gets the reader's language; `codeDesc` never changes.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SignerError(Exception):
@@ -10,13 +22,18 @@ class SignerError(Exception):
     code_desc: str = "SignerError"
     retry_after: int | None = None  # seconds, sent as Retry-After when set
 
-    def __init__(self, message: str, *, code_desc: str | None = None, retry_after: int | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, code_desc: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self._message = message
         if code_desc is not None:
             self.code_desc = code_desc
         if retry_after is not None:
             self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        """The message in the active language."""
+        return str(self._message)
 
 
 class NoPolicy(SignerError):
@@ -50,7 +67,9 @@ class StsFailed(SignerError):
     status = 502
 
     def __init__(self, code: str, message: str, request_id: str = "") -> None:
-        super().__init__(f"STS refused the request: {code}: {message}", code_desc=code)
+        super().__init__(
+            format_lazy(_("STS refused the request: {code}: {message}"), code=code, message=message), code_desc=code
+        )
         self.code = code
         self.request_id = request_id
 

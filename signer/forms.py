@@ -9,6 +9,9 @@ from urllib.parse import quote
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qcloud import policy as cam
 from qcloud.limits import STS_POLICY_LIMIT
@@ -41,9 +44,11 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted; never shown again.",
+        help_text=gettext_lazy("Stored encrypted; never shown again."),
     )
-    default_region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")
+    default_region = forms.ChoiceField(
+        label=gettext_lazy("Default region"), choices=REGION_CHOICES, initial="ap-guangzhou"
+    )
 
     class Meta:
         model = CloudAccount
@@ -53,8 +58,12 @@ class CloudAccountForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.initial["secret_id"] = ""
         if self.instance.pk:
-            self.fields["secret_id"].help_text = f"Current: {self.instance.masked_secret_id}. Leave blank to keep it."
-            self.fields["secret_key"].help_text = "Stored encrypted; never shown. Leave blank to keep the current one."
+            self.fields["secret_id"].help_text = _("Current: %(masked)s. Leave blank to keep it.") % {
+                "masked": self.instance.masked_secret_id
+            }
+            self.fields["secret_key"].help_text = _(
+                "Stored encrypted; never shown. Leave blank to keep the current one."
+            )
         else:
             self.fields["secret_id"].required = True
             self.fields["secret_key"].required = True
@@ -83,19 +92,32 @@ def sample_variables(account: CloudAccount | None, document: Any = None) -> dict
 
 class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
     preset = forms.ChoiceField(
+        label=gettext_lazy("Preset"),
         required=False,
-        choices=[("", "— keep the statements below —"), *((name, f"{name}: {text}") for name, text in PRESETS.items())],
-        help_text="Choosing a preset replaces the statements with it, for the bucket and region below.",
+        choices=[
+            ("", gettext_lazy("— keep the statements below —")),
+            *((name, format_lazy("{}: {}", name, text)) for name, text in PRESETS.items()),
+        ],
+        help_text=gettext_lazy("Choosing a preset replaces the statements with it, for the bucket and region below."),
     )
     preset_bucket = forms.CharField(
-        label="Preset bucket", required=False, max_length=64, help_text='Full name, e.g. "demo-1250000000".'
+        label=gettext_lazy("Preset bucket"),
+        required=False,
+        max_length=64,
+        help_text=gettext_lazy('Full name, e.g. "demo-1250000000".'),
     )
     preset_region = forms.ChoiceField(
-        label="Preset region", required=False, choices=[("*", "* (any region)"), *REGION_CHOICES], initial="*"
+        label=gettext_lazy("Preset region"),
+        required=False,
+        choices=[("*", gettext_lazy("* (any region)")), *REGION_CHOICES],
+        initial="*",
     )
     statements = PrettyJSONField(
+        label=gettext_lazy("Statements"),
         widget=forms.Textarea(attrs={"rows": 18, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"}),
-        help_text="CAM statements (a list, or a whole policy document). Variables: ${username}, ${user_id}, ${appid}.",
+        help_text=gettext_lazy(
+            "CAM statements (a list, or a whole policy document). Variables: ${username}, ${user_id}, ${appid}."
+        ),
         required=False,
     )
 
@@ -125,14 +147,14 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         if preset:
             bucket = (cleaned.get("preset_bucket") or "").strip()
             if not bucket:
-                self.add_error("preset_bucket", "A preset needs the bucket it is for.")
+                self.add_error("preset_bucket", _("A preset needs the bucket it is for."))
                 return cleaned
             cleaned["statements"] = preset_statements(preset, bucket=bucket, region=cleaned.get("preset_region") or "*")
         statements = cleaned.get("statements")
         if isinstance(statements, dict) and "statement" in statements:
             statements = statements["statement"]
         if not statements:
-            self.add_error("statements", "A policy needs at least one statement (or choose a preset).")
+            self.add_error("statements", _("A policy needs at least one statement (or choose a preset)."))
             return cleaned
         cleaned["statements"] = statements
         try:
@@ -154,14 +176,22 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         if encoded > STS_POLICY_LIMIT:
             self.add_error(
                 "statements",
-                f"This policy is {encoded} characters once URL-encoded for alice; STS accepts at most "
-                f"{STS_POLICY_LIMIT}. Merge statements or use wildcards.",
+                _(
+                    "This policy is %(length)d characters once URL-encoded for alice; STS accepts at most "
+                    "%(limit)d. Merge statements or use wildcards."
+                )
+                % {"length": encoded, "limit": STS_POLICY_LIMIT},
             )
         duration = cleaned.get("duration")
         if account is not None and duration is not None and duration > account.max_duration:
             self.add_error(
                 "duration",
-                f"At most {account.max_duration} seconds for {'a role-based' if account.role_arn else 'this'} account.",
+                (
+                    _("At most %(seconds)d seconds for a role-based account.")
+                    if account.role_arn
+                    else _("At most %(seconds)d seconds for this account.")
+                )
+                % {"seconds": account.max_duration},
             )
         return cleaned
 
@@ -175,21 +205,34 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class PolicySimulatorForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"))
+    user = forms.ModelChoiceField(label=gettext_lazy("User"), queryset=get_user_model().objects.order_by("username"))
     policy = forms.ModelChoiceField(
+        label=gettext_lazy("Policy"),
         queryset=AccessPolicy.objects.order_by("name"),
         required=False,
-        help_text="Default: the user's default policy. Any policy may be tried, assigned to the user or not.",
+        help_text=gettext_lazy(
+            "Default: the user's default policy. Any policy may be tried, assigned to the user or not."
+        ),
     )
-    action = forms.ChoiceField(choices=[(a, a) for a in KNOWN_ACTIONS], initial="name/cos:PutObject")
-    region = forms.ChoiceField(choices=REGION_CHOICES, initial="ap-guangzhou")
-    bucket = forms.CharField(max_length=64, required=False, help_text='Full name, e.g. "demo-1250000000".')
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"), choices=[(a, a) for a in KNOWN_ACTIONS], initial="name/cos:PutObject"
+    )
+    region = forms.ChoiceField(label=gettext_lazy("Region"), choices=REGION_CHOICES, initial="ap-guangzhou")
+    bucket = forms.CharField(
+        label=gettext_lazy("Bucket"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy('Full name, e.g. "demo-1250000000".'),
+    )
     key = forms.CharField(
-        label="Key or prefix", max_length=1024, required=False, help_text="The object key (or the listing prefix)."
+        label=gettext_lazy("Key or prefix"),
+        max_length=1024,
+        required=False,
+        help_text=gettext_lazy("The object key (or the listing prefix)."),
     )
-    content_length = forms.IntegerField(label="Size (bytes)", required=False, min_value=0)
-    content_type = forms.CharField(label="Content type", required=False, max_length=200)
-    ip = forms.GenericIPAddressField(label="Client IP", required=False)
+    content_length = forms.IntegerField(label=gettext_lazy("Size (bytes)"), required=False, min_value=0)
+    content_type = forms.CharField(label=gettext_lazy("Content type"), required=False, max_length=200)
+    ip = forms.GenericIPAddressField(label=gettext_lazy("Client IP"), required=False)
 
     def context(self) -> cam.RequestContext:
         data = self.cleaned_data
@@ -202,7 +245,7 @@ class PolicySimulatorForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("action") != "name/cos:GetService" and not cleaned.get("bucket"):
-            self.add_error("bucket", "This action needs a bucket.")
+            self.add_error("bucket", _("This action needs a bucket."))
         return cleaned
 
 

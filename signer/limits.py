@@ -13,6 +13,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
 from qcloud import policy as cam
 from qcloud.operations import OPERATIONS
 
@@ -47,7 +50,8 @@ class Limits:
         for content_type in types:
             if "/" not in content_type or " " in content_type:
                 raise LimitsError(
-                    "allowed_content_types", f"{content_type!r} is not a content type like image/png or image/*"
+                    "allowed_content_types",
+                    _("%(value)s is not a content type like image/png or image/*") % {"value": repr(content_type)},
                 )
         networks = _split(allowed_networks or "")
         for network in networks:
@@ -55,10 +59,12 @@ class Limits:
                 ipaddress.ip_network(network, strict=False)
             except ValueError:
                 raise LimitsError(
-                    "allowed_networks", f"{network!r} is not an IP address or a CIDR network like 203.0.113.0/24"
+                    "allowed_networks",
+                    _("%(value)s is not an IP address or a CIDR network like 203.0.113.0/24")
+                    % {"value": repr(network)},
                 ) from None
         if max_object_size is not None and max_object_size < 1:
-            raise LimitsError("max_object_size", "the maximum object size must be at least 1 byte")
+            raise LimitsError("max_object_size", _("the maximum object size must be at least 1 byte"))
         return cls(max_object_size=max_object_size, content_types=types, networks=networks)
 
     def __bool__(self) -> bool:
@@ -79,11 +85,13 @@ class Limits:
         """The limits in plain words (the demo's "My access" page shows them)."""
         lines = []
         if self.max_object_size is not None:
-            lines.append(f"Uploads of at most {format_size(self.max_object_size)}")
+            lines.append(_("Uploads of at most %(size)s") % {"size": format_size(self.max_object_size)})
         if self.content_types:
-            lines.append(f"Only files of type {', '.join(self.content_types)}")
+            types = pgettext("list separator", ", ").join(self.content_types)
+            lines.append(_("Only files of type %(types)s") % {"types": types})
         if self.networks:
-            lines.append(f"Only from the networks {', '.join(self.networks)}")
+            networks = pgettext("list separator", ", ").join(self.networks)
+            lines.append(_("Only from the networks %(networks)s") % {"networks": networks})
         return lines
 
 
@@ -91,9 +99,13 @@ def format_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{size} bytes" if unit == "bytes" else f"{value:g} {unit}"
+            return _bytes(size) if unit == "bytes" else f"{value:g} {unit}"
         value /= 1024
-    return f"{size} bytes"  # pragma: no cover
+    return _bytes(size)  # pragma: no cover
+
+
+def _bytes(size: int) -> str:
+    return ngettext("%(count)d byte", "%(count)d bytes", size) % {"count": size}
 
 
 def _expand(actions: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qcloud import policy as cam
 from signer import crypto, limits
@@ -29,32 +30,38 @@ def mask(secret_id: str) -> str:
 
 
 class CloudAccount(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
     appid = models.CharField(
-        "AppID", max_length=20, validators=[RegexValidator(r"^[0-9]{6,20}$", "An AppID is a number like 1250000000.")]
+        _("AppID"),
+        max_length=20,
+        validators=[RegexValidator(r"^[0-9]{6,20}$", _("An AppID is a number like 1250000000."))],
     )
-    secret_id = models.CharField("SecretId", max_length=128)
+    secret_id = models.CharField(_("SecretId"), max_length=128)
     # Fernet ciphertext of the SecretKey (settings.PORTAL_SECRETS_KEYS); the plaintext is never stored.
     secret_key_encrypted = models.TextField(editable=False)
-    default_region = models.CharField(max_length=32, default="ap-guangzhou")
+    default_region = models.CharField(verbose_name=_("default region"), max_length=32, default="ap-guangzhou")
     role_arn = models.CharField(
-        "role ARN",
+        _("role ARN"),
         max_length=256,
         blank=True,
-        help_text="qcs::cam::uin/UIN:roleName/NAME: credentials then come from AssumeRole, not "
-        "GetFederationToken, and the key only needs name/sts:AssumeRole.",
+        help_text=_(
+            "qcs::cam::uin/UIN:roleName/NAME: credentials then come from AssumeRole, not "
+            "GetFederationToken, and the key only needs name/sts:AssumeRole."
+        ),
         validators=[
             RegexValidator(
-                r"^qcs::cam::uin/[0-9]+:role(Name)?/[\w+=,.@-]+$", "Expected qcs::cam::uin/<uin>:roleName/<name>."
+                r"^qcs::cam::uin/[0-9]+:role(Name)?/[\w+=,.@-]+$", _("Expected qcs::cam::uin/<uin>:roleName/<name>.")
             )
         ],
     )
-    is_active = models.BooleanField(default=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("cloud account")
+        verbose_name_plural = _("cloud accounts")
 
     def __str__(self) -> str:
         return self.name
@@ -77,39 +84,49 @@ class CloudAccount(models.Model):
 
 
 class AccessPolicy(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="policies")
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    account = models.ForeignKey(
+        CloudAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="policies"
+    )
     duration = models.PositiveIntegerField(
-        "duration (seconds)",
+        _("duration (seconds)"),
         default=1800,
         validators=[MinValueValidator(1), MaxValueValidator(ROLE_MAX_DURATION)],
-        help_text="How long issued credentials live: 1-7200 s (up to 43200 s for a role-based account).",
+        help_text=_("How long issued credentials live: 1-7200 s (up to 43200 s for a role-based account)."),
     )
     # CAM statements, with ${username}, ${user_id} and ${appid} filled in per user when credentials are issued.
-    statements = models.JSONField(default=list)
-    priority = models.IntegerField(default=0, help_text="A user with several policies gets the highest by default.")
-    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="access_policies")
-    groups = models.ManyToManyField(Group, blank=True, related_name="access_policies")
+    statements = models.JSONField(verbose_name=_("statements"), default=list)
+    priority = models.IntegerField(
+        verbose_name=_("priority"), default=0, help_text=_("A user with several policies gets the highest by default.")
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("users"), blank=True, related_name="access_policies"
+    )
+    groups = models.ManyToManyField(Group, verbose_name=_("groups"), blank=True, related_name="access_policies")
     # Upload limits, added to the rendered policy as CAM conditions (signer/limits.py) that COS enforces.
     max_object_size = models.PositiveBigIntegerField(
-        "max object size (bytes)", null=True, blank=True, help_text="Uploads larger than this are refused."
+        _("max object size (bytes)"), null=True, blank=True, help_text=_("Uploads larger than this are refused.")
     )
     allowed_content_types = models.CharField(
-        max_length=500, blank=True, help_text="Comma-separated, e.g. image/*, application/pdf. Empty: any type."
+        verbose_name=_("allowed content types"),
+        max_length=500,
+        blank=True,
+        help_text=_("Comma-separated, e.g. image/*, application/pdf. Empty: any type."),
     )
     allowed_networks = models.CharField(
-        "allowed client networks",
+        _("allowed client networks"),
         max_length=1000,
         blank=True,
-        help_text="Comma-separated IPs or CIDR networks, e.g. 203.0.113.0/24. Empty: any network.",
+        help_text=_("Comma-separated IPs or CIDR networks, e.g. 203.0.113.0/24. Empty: any network."),
     )
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-priority", "name"]
-        verbose_name_plural = "access policies"
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
 
     def __str__(self) -> str:
         return self.name
@@ -145,28 +162,41 @@ class IssuedCredential(models.Model):
     """One delivery of temporary credentials. Never the temporary secret key or the session token."""
 
     # When the credentials were delivered (not when the row reached the table: see signer/audit.py's outbox).
-    created = models.DateTimeField(default=timezone.now, db_index=True)
+    created = models.DateTimeField(verbose_name=_("created"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    username = models.CharField(max_length=150, db_index=True)
-    policy = models.ForeignKey(AccessPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    policy_name = models.CharField(max_length=100)
-    account = models.ForeignKey(CloudAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    scoped = models.BooleanField(default=False)
-    scope_digest = models.CharField(max_length=64, help_text="sha256 of the policy the credentials carry.")
-    scopes = models.JSONField(default=list, blank=True)
-    tmp_secret_id = models.CharField("TmpSecretId", max_length=128, db_index=True)
-    expired_time = models.DateTimeField()
-    request_id = models.CharField("STS RequestId", max_length=64, blank=True)
-    served_from_cache = models.BooleanField(default=False)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    username = models.CharField(verbose_name=_("username"), max_length=150, db_index=True)
+    policy = models.ForeignKey(
+        AccessPolicy, verbose_name=_("policy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    policy_name = models.CharField(verbose_name=_("policy name"), max_length=100)
+    account = models.ForeignKey(
+        CloudAccount, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scoped = models.BooleanField(verbose_name=_("scoped"), default=False)
+    scope_digest = models.CharField(
+        verbose_name=_("scope digest"), max_length=64, help_text=_("sha256 of the policy the credentials carry.")
+    )
+    scopes = models.JSONField(verbose_name=_("scopes"), default=list, blank=True)
+    tmp_secret_id = models.CharField(_("TmpSecretId"), max_length=128, db_index=True)
+    expired_time = models.DateTimeField(verbose_name=_("expired time"))
+    request_id = models.CharField(_("STS RequestId"), max_length=64, blank=True)
+    served_from_cache = models.BooleanField(verbose_name=_("served from cache"), default=False)
+    client_ip = models.GenericIPAddressField(verbose_name=_("client ip"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=300, blank=True)
     # Unique per delivery, so an audit outbox batch written twice (signer/audit.py) is stored once.
     delivery_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
+        verbose_name = _("issued credential")
+        verbose_name_plural = _("issued credentials")
         indexes = [models.Index(fields=["user", "-created"])]
 
     def __str__(self) -> str:
@@ -211,6 +241,13 @@ ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+STRINGS_NEEDED = {
+    "audience": _("Give at least one audience, as a list of strings."),
+    "algorithm": _("Give at least one algorithm, as a list of strings."),
+    "value": _("Give at least one value, as a list of strings."),
+}
+
+
 def _default_algorithms() -> list[str]:
     return ["RS256", "ES256"]
 
@@ -220,12 +257,12 @@ def _validate_issuer(value: str) -> None:
     parts = urlsplit(value)
     secure = parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS)
     if not secure or not parts.hostname or parts.query or parts.fragment:
-        raise ValidationError("An issuer is an https URL without query or fragment (http only on loopback).")
+        raise ValidationError(_("An issuer is an https URL without query or fragment (http only on loopback)."))
 
 
 def _validate_strings(value: Any, what: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
-        raise ValidationError(f"Give at least one {what}, as a list of strings.")
+        raise ValidationError(STRINGS_NEEDED.get(what, STRINGS_NEEDED["value"]))
     return value
 
 
@@ -236,44 +273,65 @@ class IdentityProvider(models.Model):
     plus the policies `policy_mapping` names for the values of `policy_claim` (e.g. a `groups` claim)."""
 
     name = models.CharField(
+        verbose_name=_("name"),
         max_length=40,
         unique=True,
-        help_text="Prefix of its users' names: <name>.<subject>.",
+        help_text=_("Prefix of its users' names: <name>.<subject>."),
         # No dot: "a.b" + "c" and "a" + "b.c" would name the same user.
-        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_' and '-' (no dot).")],
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", _("Letters, digits, '_' and '-' (no dot)."))],
     )
     issuer = models.CharField(
-        max_length=300, unique=True, validators=[_validate_issuer], help_text="The `iss` of its tokens, exactly."
+        verbose_name=_("issuer"),
+        max_length=300,
+        unique=True,
+        validators=[_validate_issuer],
+        help_text=_("The `iss` of its tokens, exactly."),
     )
     audiences = models.JSONField(
-        default=list, help_text='Accepted `aud` values (your apps\' client IDs), e.g. ["ios-app", "android-app"].'
+        verbose_name=_("audiences"),
+        default=list,
+        help_text=_('Accepted `aud` values (your apps\' client IDs), e.g. ["ios-app", "android-app"].'),
     )
     claim = models.CharField(
-        max_length=100, default="sub", help_text="The claim that names the identity (default sub: stable, unique)."
+        verbose_name=_("claim"),
+        max_length=100,
+        default="sub",
+        help_text=_("The claim that names the identity (default sub: stable, unique)."),
     )
     policy = models.ForeignKey(
         AccessPolicy,
+        verbose_name=_("policy"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The policy every identity of this provider gets.",
+        help_text=_("The policy every identity of this provider gets."),
     )
     policy_claim = models.CharField(
-        max_length=100, blank=True, help_text="A claim whose values choose further policies, e.g. groups."
+        verbose_name=_("policy claim"),
+        max_length=100,
+        blank=True,
+        help_text=_("A claim whose values choose further policies, e.g. groups."),
     )
     policy_mapping = models.JSONField(
-        default=dict, blank=True, help_text='Claim value -> policy name, e.g. {"admins": "bucket admin"}.'
+        verbose_name=_("policy mapping"),
+        default=dict,
+        blank=True,
+        help_text=_('Claim value -> policy name, e.g. {"admins": "bucket admin"}.'),
     )
     algorithms = models.JSONField(
-        default=_default_algorithms, help_text='Allowed signing algorithms (asymmetric only), e.g. ["RS256", "ES256"].'
+        verbose_name=_("algorithms"),
+        default=_default_algorithms,
+        help_text=_('Allowed signing algorithms (asymmetric only), e.g. ["RS256", "ES256"].'),
     )
-    is_active = models.BooleanField(default=True)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("identity provider")
+        verbose_name_plural = _("identity providers")
 
     def __str__(self) -> str:
         return self.name
@@ -289,7 +347,10 @@ class IdentityProvider(models.Model):
             unknown = sorted(set(self.algorithms) - set(ID_TOKEN_ALGORITHMS))
             if unknown:
                 allowed = ", ".join(ID_TOKEN_ALGORITHMS)
-                errors["algorithms"] = f"Not allowed: {', '.join(unknown)} (asymmetric only: {allowed})."
+                errors["algorithms"] = _("Not allowed: %(unknown)s (asymmetric only: %(allowed)s).") % {
+                    "unknown": ", ".join(unknown),
+                    "allowed": allowed,
+                }
         mapping_error = self._mapping_error()
         if mapping_error:
             errors["policy_mapping"] = mapping_error
@@ -299,28 +360,33 @@ class IdentityProvider(models.Model):
     def _mapping_error(self) -> str:
         mapping = self.policy_mapping
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            return "A mapping of claim values to policy names."
+            return str(_("A mapping of claim values to policy names."))
         if mapping and not self.policy_claim:
-            return "Name the claim (policy claim) whose values this maps."
+            return str(_("Name the claim (policy claim) whose values this maps."))
         known = AccessPolicy.objects.filter(name__in=mapping.values()).values_list("name", flat=True)
         missing = sorted(set(mapping.values()) - set(known))
-        return f"No such policy: {', '.join(missing)}." if missing else ""
+        return str(_("No such policy: %(names)s.")) % {"names": ", ".join(missing)} if missing else ""
 
 
 class Identity(models.Model):
     """One (issuer, subject): the portal user it signs in as, and the claims policies may use as `${jwt:<claim>}`."""
 
-    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="identities")
-    subject = models.CharField(max_length=64)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity")
+    provider = models.ForeignKey(
+        IdentityProvider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="identities"
+    )
+    subject = models.CharField(verbose_name=_("subject"), max_length=64)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="identity"
+    )
     # Only safe literals (signer/identity/safety.py), refreshed from the token at each use.
-    claims = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    last_used = models.DateTimeField(default=timezone.now)
+    claims = models.JSONField(verbose_name=_("claims"), default=dict, blank=True)
+    created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(verbose_name=_("last used"), default=timezone.now)
 
     class Meta:
         ordering = ["provider", "subject"]
-        verbose_name_plural = "identities"
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
         constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="signer_identity_unique_subject")]
 
     def __str__(self) -> str:

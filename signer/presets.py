@@ -7,7 +7,12 @@ demo see buckets (GetService on `*`, HeadBucket) and list the folder it may use 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UPLOAD = [
     "name/cos:PutObject",
@@ -23,12 +28,15 @@ LISTING = ["name/cos:GetBucket", "name/cos:ListMultipartUploads"]
 BROWSE = ["name/cos:HeadBucket"]
 OWN_PREFIX = "users/${username}/"
 
-PRESETS: dict[str, str] = {
-    "read-write own prefix": "List, upload (multipart included), download and delete under users/<username>/.",
-    "upload to own prefix": "List and upload (multipart included) under users/<username>/; no download or delete.",
-    "read own prefix": "List and download under users/<username>/.",
-    "read whole bucket": "List and download everything in the bucket.",
-    "bucket admin": "Create buckets and set their CORS rules; everything on objects, in every bucket of the account.",
+# The descriptions are lazy translations (the admin's preset choices); the names are keys and stay as they are.
+PRESETS: dict[str, StrOrPromise] = {
+    "read-write own prefix": _("List, upload (multipart included), download and delete under users/<username>/."),
+    "upload to own prefix": _("List and upload (multipart included) under users/<username>/; no download or delete."),
+    "read own prefix": _("List and download under users/<username>/."),
+    "read whole bucket": _("List and download everything in the bucket."),
+    "bucket admin": _(
+        "Create buckets and set their CORS rules; everything on objects, in every bucket of the account."
+    ),
 }
 
 

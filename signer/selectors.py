@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from qcloud import policy as cam
 from signer.errors import NoPolicy, UnknownPolicy
@@ -60,10 +62,13 @@ def policy_for_user(
         for policy in policies:
             if policy.name == name:
                 return policy
-        raise UnknownPolicy(f"no policy named {name!r} is assigned to you")
+        raise UnknownPolicy(format_lazy(gettext_lazy("no policy named {name} is assigned to you"), name=repr(name)))
     if not policies:
-        who = "anonymous callers" if not user.is_authenticated else "you"
-        raise NoPolicy(f"no access policy is assigned to {who}: ask an administrator for one")
+        if not user.is_authenticated:
+            raise NoPolicy(
+                gettext_lazy("no access policy is assigned to anonymous callers: ask an administrator for one")
+            )
+        raise NoPolicy(gettext_lazy("no access policy is assigned to you: ask an administrator for one"))
     return policies[0]
 
 
@@ -93,7 +98,11 @@ def policy_simulate(
     if access_policy is None:
         assigned = policies_for_user(user)
         if not assigned:
-            raise NoPolicy(f"{user.get_username()} has no access policy (directly or through a group)")
+            raise NoPolicy(
+                format_lazy(
+                    gettext_lazy("{user} has no access policy (directly or through a group)"), user=user.get_username()
+                )
+            )
         access_policy = assigned[0]
     rendered = access_policy.render(user)
     if action == "name/cos:GetService":

@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from qcloud import policy as cam
@@ -76,12 +78,16 @@ def credentials_issue(
     access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
-        raise AccountInactive(f"the cloud account behind policy {access_policy.name!r} is disabled")
+        raise AccountInactive(
+            format_lazy(_("the cloud account behind policy {policy} is disabled"), policy=repr(access_policy.name))
+        )
     try:
         rendered, rendered_digest = _render(access_policy, user)
     except (cam.PolicyError, LimitsError) as exc:
         logger.error("policy %r cannot be rendered: %s", access_policy.name, exc)
-        raise PolicyUnusable(f"policy {access_policy.name!r} cannot be used: {exc}") from None
+        raise PolicyUnusable(
+            format_lazy(_("policy {policy} cannot be used: {error}"), policy=repr(access_policy.name), error=exc)
+        ) from None
     if scopes:
         final = scopes_narrow(rendered, list(scopes), policy_name=access_policy.name)
         digest = policy_digest(final)

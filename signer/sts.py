@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -115,11 +117,13 @@ def _call(action: str, sts: sts_client.StsClient, request: Any) -> Any:
         if code in _UNAVAILABLE_CODES:
             logger.warning("STS %s unavailable: %s", action, code)
             # Not reached, answered something that is not STS, or not within settings.STS_TIMEOUT.
-            raise StsUnavailable(f"STS did not answer {action} ({code})") from None
+            raise StsUnavailable(
+                format_lazy(_("STS did not answer {action} ({code})"), action=action, code=code)
+            ) from None
         if code == _QUOTA_CODE:
             logger.warning("STS %s over the account's quota: %s", action, code)
             raise StsUnavailable(
-                f"STS is over this account's request quota ({code}); try again shortly",
+                format_lazy(_("STS is over this account's request quota ({code}); try again shortly"), code=code),
                 code_desc=_QUOTA_CODE,
                 retry_after=1,
             ) from None

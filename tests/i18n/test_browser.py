@@ -3,13 +3,11 @@ My access and the admin index carry none of the English words the templates use,
 browser's zone with the zone named, and the upload panel's script speaks the language too. Screenshots of both
 languages go to artifacts/screenshots/i18n-*.png (`make screenshots` copies them to docs/screenshots/).
 
-Words that still come from Python (views' descriptions, forms, model names) are the second pass's: the checks of the
-pages that show them are expected to fail until then, and a second check proves that nothing else is left.
+The words that come from Python (the policy's description, upload limits, the admin's app and model names) count too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,64 +24,6 @@ from tests.i18n.words import english_words
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("compiled_catalogs")]
-
-# What the second pass marks for translation, as the pages show it: strings built in Python, not yet gettext'd.
-# Patterns (regular expressions), so that what is left around them is still checked.
-PYTHON_SIDE = {
-    "access": [
-        # demo/views.py OPERATION_WORDS (describe_actions)
-        *map(
-            re.escape,
-            [
-                "see the account's buckets",
-                "check that a bucket exists",
-                "list files",
-                "find unfinished uploads (to resume them)",
-                "upload files with a form",
-                "upload files",
-                "start multipart uploads",
-                "upload parts",
-                "list uploaded parts",
-                "complete multipart uploads",
-                "cancel multipart uploads",
-                "download files",
-                "read file details",
-                "delete files",
-                "create buckets",
-                "delete buckets",
-                "set CORS rules",
-                "read CORS rules",
-                "remove CORS rules",
-                "do anything in COS",
-            ],
-        ),
-        # demo/views.py describe_resource and describe_condition
-        r"everything in the account",
-        r"every file in ",
-        r"files under \S+ in ",
-        r"every bucket",
-        r"bucket [\w*.-]+",
-        r" and everything in it",
-        r" itself",
-        r"\(any region\)",
-        r"file size (at most|at least|exactly) [\d.]+ \w+",
-        r"content type (one of|matching) \S+",
-        r"only (from|not from) \S+",
-        # signer/limits.py AccessLimits.describe and format_size
-        r"Uploads of at most [\d.]+ \w+",
-        r"Only files of type \S+",
-        r"Only from the networks \S+",
-    ],
-    "admin": [
-        # signer/apps.py verbose_name and signer/models.py's model names; knox's app and model (third party)
-        r"\bSigner\b",
-        r"Cloud accounts",
-        r"Access policies",
-        r"Issued credentials",
-        r"\bKnox\b",
-        r"Auth tokens",
-    ],
-}
 
 
 @dataclass(frozen=True)
@@ -116,7 +56,7 @@ LOCALES = [
 ]
 
 
-def visible_text(page: Any, *, drop: list[str] = ()) -> str:  # type: ignore[assignment]
+def visible_text(page: Any) -> str:
     """The page's text a person reads or hears, without code samples, data cells and the switcher's own names."""
     text: str = page.evaluate(
         """() => {
@@ -127,8 +67,6 @@ def visible_text(page: Any, *, drop: list[str] = ()) -> str:  # type: ignore[ass
           return body.textContent + '\\n' + labels.join('\\n') + '\\n' + document.title;
         }"""
     )
-    for pattern in drop:
-        text = re.sub(pattern, " ", text)
     return text
 
 
@@ -194,30 +132,11 @@ def open_page(visit: Visit, name: str) -> None:
     assert page.locator("html").get_attribute("lang") == visit.locale.code
 
 
-SECOND_PASS = "English from Python (demo/views.py, signer/limits.py, signer models, knox) until the gettext second pass"
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "login",
-        "regions",
-        "bucket",
-        pytest.param("access", marks=pytest.mark.xfail(strict=True, reason=SECOND_PASS)),
-        pytest.param("admin", marks=pytest.mark.xfail(strict=True, reason=SECOND_PASS)),
-    ],
-)
+@pytest.mark.parametrize("name", ["login", "regions", "bucket", "access", "admin"])
 def test_it_shows_no_english_interface_words(visit: Visit, name: str, artifacts_dir: Path) -> None:
     open_page(visit, name)
     visit.shot(artifacts_dir, name)
     assert english_words(visible_text(visit.page)) == []
-
-
-@pytest.mark.parametrize("name", ["access", "admin"])
-def test_it_leaves_only_the_second_passs_strings_in_english(visit: Visit, name: str) -> None:
-    open_page(visit, name)
-    text = visible_text(visit.page, drop=PYTHON_SIDE[name])
-    assert english_words(text) == [], text
 
 
 def test_it_shows_an_objects_time_in_the_browsers_zone(visit: Visit) -> None:

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from demo import cos
 from portal import localcloud_process
@@ -95,20 +96,37 @@ class Command(BaseCommand):
         admin_policy = self._admin_policy(admin_account)
         created = self._users(policy, admin_policy, password, reset=bool(given))
 
-        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(self.style.SUCCESS(_("Demo ready.")))
         self.stdout.write(
-            f"  accounts {account.name!r} and {admin_account.name!r}: sub-account {account.masked_secret_id}"
+            _("  accounts %(account)s and %(admin)s: sub-account %(secret_id)s")
+            % {"account": repr(account.name), "admin": repr(admin_account.name), "secret_id": account.masked_secret_id}
         )
-        self.stdout.write(f"           may only AssumeRole into {ROLE} and {ADMIN_ROLE} ({connection})")
-        self.stdout.write(f"  bucket   {bucket} in {REGION}, CORS for {', '.join(origins)}")
-        self.stdout.write(f"  policy   {policy.name!r}: users/${{username}}/* in {bucket} (alice, bob)")
-        self.stdout.write(f"  policy   {admin_policy.name!r}: create buckets, any object (admin, via {ADMIN_ROLE})")
+        self.stdout.write(
+            _("           may only AssumeRole into %(role)s and %(admin_role)s (%(connection)s)")
+            % {"role": ROLE, "admin_role": ADMIN_ROLE, "connection": connection}
+        )
+        self.stdout.write(
+            _("  bucket   %(bucket)s in %(region)s, CORS for %(origins)s")
+            % {"bucket": bucket, "region": REGION, "origins": ", ".join(origins)}
+        )
+        self.stdout.write(
+            _("  policy   %(policy)s: users/${username}/* in %(bucket)s (alice, bob)")
+            % {"policy": repr(policy.name), "bucket": bucket}
+        )
+        self.stdout.write(
+            _("  policy   %(policy)s: create buckets, any object (admin, via %(admin_role)s)")
+            % {"policy": repr(admin_policy.name), "admin_role": ADMIN_ROLE}
+        )
         if given or created:
             names = ", ".join(created if not given else [*USERS, "admin"])
-            self.stdout.write(f"  users    {names} with password: {password}")
+            self.stdout.write(
+                _("  users    %(names)s with password: %(password)s") % {"names": names, "password": password}
+            )
         kept = [name for name in (*USERS, "admin") if name not in created]
         if kept and not given:
-            self.stdout.write(f"  users    {', '.join(kept)} kept their passwords (--password PW resets them)")
+            self.stdout.write(
+                _("  users    %(names)s kept their passwords (--password PW resets them)") % {"names": ", ".join(kept)}
+            )
 
     def _admin_keys(self) -> cos.Keys:
         """The key that provisions: localcloud's root key, or a Tencent Cloud administrator's (never stored)."""

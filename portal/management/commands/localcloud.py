@@ -6,6 +6,7 @@ from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from localcloud import cli
 from localcloud.config import ConfigError
@@ -45,4 +46,7 @@ class Command(BaseCommand):
             # OutputWrapper is the TextIOBase Django writes command output through; run() only writes lines to it.
             cli.run(config, out=cast(TextIO, self.stdout))
         except OSError as error:
-            raise CommandError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
+            raise CommandError(
+                _("cannot listen on %(host)s:%(port)s: %(error)s")
+                % {"host": config.host, "port": config.port, "error": error.strerror}
+            ) from None

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from qcloud.regions import REGIONS
 from signer import services
@@ -37,15 +38,17 @@ class Command(BaseCommand):
             try:
                 return Path(path).read_text().strip()
             except OSError as exc:
-                raise CommandError(f"cannot read --secret-key-file {path!r}: {exc.strerror}") from exc
+                raise CommandError(
+                    _("cannot read --secret-key-file %(path)s: %(error)s") % {"path": repr(path), "error": exc.strerror}
+                ) from exc
         if stdin.isatty():
-            return getpass.getpass("SecretKey (not echoed): ").strip()
+            return getpass.getpass(_("SecretKey (not echoed): ")).strip()
         return stdin.readline().strip()
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret_key = self._secret_key(options.get("secret_key_file"), options.get("stdin") or sys.stdin)
         if not secret_key:
-            raise CommandError("no SecretKey given: pipe it on stdin or use --secret-key-file")
+            raise CommandError(_("no SecretKey given: pipe it on stdin or use --secret-key-file"))
         existing = CloudAccount.objects.filter(name=options["name"]).first()
         try:
             if existing is None:
@@ -57,20 +60,26 @@ class Command(BaseCommand):
                     default_region=options["region"],
                     role_arn=options["role_arn"],
                 )
-                verb = "Added"
+                done = _(
+                    "Added account %(name)s (AppID %(appid)s, SecretId %(secret_id)s); "
+                    "the SecretKey is stored encrypted."
+                )
             else:
                 existing.appid = options["appid"]
                 existing.default_region = options["region"]
                 existing.role_arn = options["role_arn"]
                 existing.full_clean(exclude=["secret_key_encrypted"])
                 services.account_set_secret(account=existing, secret_id=options["secret_id"], secret_key=secret_key)
-                account, verb = existing, "Updated"
+                account = existing
+                done = _(
+                    "Updated account %(name)s (AppID %(appid)s, SecretId %(secret_id)s); "
+                    "the SecretKey is stored encrypted."
+                )
         except ValidationError as exc:
             messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
             raise CommandError(messages) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} account {account.name!r} (AppID {account.appid}, SecretId {account.masked_secret_id}); "
-                "the SecretKey is stored encrypted."
+                done % {"name": repr(account.name), "appid": account.appid, "secret_id": account.masked_secret_id}
             )
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from signer.identity import keys
 from signer.models import ID_TOKEN_ALGORITHMS, AccessPolicy, IdentityProvider
@@ -32,11 +33,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         policy = AccessPolicy.objects.filter(name=options["policy"]).first()
         if policy is None:
-            raise CommandError(f"no access policy named {options['policy']!r}")
+            raise CommandError(_("no access policy named %(name)s") % {"name": repr(options["policy"])})
         provider = IdentityProvider.objects.filter(name=options["name"]).first() or IdentityProvider(
             name=options["name"]
         )
-        verb = "Updated" if provider.pk else "Added"
+        done = (
+            _(
+                "Updated identity provider %(name)s (%(issuer)s; audiences %(audiences)s; "
+                "users <%(name_prefix)s>.<%(claim)s> get policy %(policy)s)."
+            )
+            if provider.pk
+            else _(
+                "Added identity provider %(name)s (%(issuer)s; audiences %(audiences)s; "
+                "users <%(name_prefix)s>.<%(claim)s> get policy %(policy)s)."
+            )
+        )
         provider.issuer = options["issuer"]
         provider.audiences = list(dict.fromkeys(options["audience"]))
         provider.claim = options["claim"]
@@ -52,8 +63,14 @@ class Command(BaseCommand):
         keys.keys_forget(provider)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} identity provider {provider.name!r} ({provider.issuer}; audiences "
-                f"{', '.join(provider.audiences)}; users <{provider.name}>.<{provider.claim}> get policy "
-                f"{policy.name!r})."
+                done
+                % {
+                    "name": repr(provider.name),
+                    "issuer": provider.issuer,
+                    "audiences": ", ".join(provider.audiences),
+                    "name_prefix": provider.name,
+                    "claim": provider.claim,
+                    "policy": repr(policy.name),
+                }
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from signer import audit
 
@@ -18,7 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not audit.outbox_enabled():
-            self.stdout.write("SIGNER_AUDIT is 'database': rows are written as they are delivered, nothing to drain.")
+            self.stdout.write(
+                _("SIGNER_AUDIT is 'database': rows are written as they are delivered, nothing to drain.")
+            )
             return
         written = audit.drain(adopt_after=0)
-        self.stdout.write(f"Wrote {written} audit row(s); {audit.pending()} waiting.")
+        self.stdout.write(
+            _("Wrote %(count)d audit row(s); %(pending)d waiting.") % {"count": written, "pending": audit.pending()}
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from signer import services
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         days: int = options["days"]
         if days < 0:
-            self.stderr.write("--days must be zero or more")
+            self.stderr.write(_("--days must be zero or more"))
             raise SystemExit(2)
         deleted = services.audit_prune(days=days)
-        self.stdout.write(f"Deleted {deleted} audit row(s) older than {days} day(s).")
+        self.stdout.write(
+            _("Deleted %(count)d audit row(s) older than %(days)d day(s).") % {"count": deleted, "days": days}
+        )

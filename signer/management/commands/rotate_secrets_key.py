@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from signer import services
 from signer.crypto import SecretsKeyError
@@ -21,4 +22,6 @@ class Command(BaseCommand):
             count = services.secrets_rotate()
         except SecretsKeyError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted {count} account secret(s) with the first key."))
+        self.stdout.write(
+            self.style.SUCCESS(_("Re-encrypted %(count)d account secret(s) with the first key.") % {"count": count})
+        )
