@@ -9,7 +9,6 @@ do nothing (every bucket is private).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hmac
 import logging
@@ -41,14 +40,6 @@ class Caller:
 @functools.lru_cache(maxsize=1024)
 def _policy(text: str) -> Policy:
     return parse_policy(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _policy_unconditional(text: str) -> Policy:
-    """The policy with the conditions of its allow statements dropped (deny statements kept as they are)."""
-    policy = _policy(text)
-    statements = tuple(dataclasses.replace(s, conditions=()) if s.effect == "allow" else s for s in policy.statements)
-    return dataclasses.replace(policy, statements=statements)
 
 
 def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None:
@@ -165,21 +156,14 @@ def check_access(
     key: str = "",
     prefix: str = "",
     context: RequestContext | None = None,
-    before_lookup: bool = False,
 ) -> None:
-    """AccessDenied unless the caller's policies allow `operation` on the resource.
-
-    `before_lookup`: the check a handler makes before it looks anything up (an upload, its parts), when the context
-    its conditions need (the upload's content type, the parts' total size) is not known yet. Allow statements count
-    without their conditions, so a caller the resource is not granted to at all learns nothing from what the lookup
-    would have answered (NoSuchUpload, InvalidPart, EntityTooSmall); the full check with the context follows it.
-    """
+    """AccessDenied unless the caller's policies allow `operation` on the resource, judged with `context` (what the
+    request itself carries: its Content-Length, Content-Type, client address and headers)."""
     principal = caller.principal
     if principal.is_root:
         return
-    load = _policy_unconditional if before_lookup else _policy
     try:
-        policies = [load(text) for text in principal.policies]
+        policies = [_policy(text) for text in principal.policies]
     except PolicyError as exc:  # a policy that was stored must have parsed; refuse rather than guess
         log.error("stored policy of %s does not parse: %s", principal.name, exc)
         raise access_denied(f"Access Denied: the credentials' policy does not parse ({exc}).") from exc
