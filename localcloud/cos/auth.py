@@ -9,6 +9,7 @@ do nothing (every bucket is private).
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import hmac
 import logging
@@ -72,17 +73,8 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
         raise CosError(403, "InvalidAccessKeyId", "The access key Id format you provided is invalid.")
 
     start, end = cos_signature.parse_time_window(fields["q-sign-time"])
-    if now > end:
-        raise access_denied(
-            f"Request has expired: the signature's q-sign-time ended at {_iso(end)}, it is now {_iso(now)}."
-        )
-    if start > now + MAX_SKEW:
-        raise CosError(
-            403,
-            "RequestTimeTooSkewed",
-            f"The difference between the request time and the server's time is too large: the signature starts at "
-            f"{_iso(start)}, it is now {_iso(now)}.",
-        )
+    if now > end or start > now + MAX_SKEW:
+        raise _outside_window(start, end, now)
     _check_signature(request, fields, principal)
 
     if principal.is_temporary:
@@ -102,6 +94,25 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
                 f"Request has expired: the temporary credentials expired at {_iso(principal.expires_at)}."
             )
     return Caller(principal, presigned)
+
+
+def _outside_window(start: float, end: float, now: float) -> CosError:
+    """A signature outside its time window, answered as COS answers it, with the server's `Date`.
+
+    cos-js-sdk-v5 corrects its clock (and retries) on exactly these two answers: code RequestTimeTooSkewed, or
+    AccessDenied with the message "Request has expired" (compared as a whole), reading the server's time from the
+    response's Date header (which the bucket's CORS rule must expose to a browser)."""
+    date = [("Date", email.utils.formatdate(now, usegmt=True))]
+    if now > end:
+        log.info("signature window ended at %s, it is now %s", _iso(end), _iso(now))
+        return CosError(403, "AccessDenied", "Request has expired", date)
+    return CosError(
+        403,
+        "RequestTimeTooSkewed",
+        f"The difference between the request time and the server's time is too large: the signature starts at "
+        f"{_iso(start)}, it is now {_iso(now)}.",
+        date,
+    )
 
 
 def _param(params: Mapping[str, str], name: str) -> str | None:
