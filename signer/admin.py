@@ -95,7 +95,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fieldsets = [
         (None, {"fields": ["name", "description", "account", "duration", "priority"]}),
         ("Statements", {"fields": ["preset", "preset_bucket", "preset_region", "statements"]}),
-        ("Limits", {"fields": ["max_object_size", "allowed_content_types", "allowed_networks"]}),
+        ("Limits", {"fields": ["max_object_size", "allowed_content_types", "allowed_networks", "forbid_overwrite"]}),
         ("Who gets it", {"fields": ["users", "groups"]}),
     ]
 

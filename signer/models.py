@@ -93,16 +93,29 @@ class AccessPolicy(models.Model):
     groups = models.ManyToManyField(Group, blank=True, related_name="access_policies")
     # Upload limits, added to the rendered policy as CAM conditions (signer/limits.py) that COS enforces.
     max_object_size = models.PositiveBigIntegerField(
-        "max object size (bytes)", null=True, blank=True, help_text="Uploads larger than this are refused."
+        "max object size (bytes)",
+        null=True,
+        blank=True,
+        help_text="Uploads larger than this are refused. A size or type limit allows single uploads only "
+        "(PutObject, up to 5 GB): COS checks a limit on each request, so multipart uploads are not granted.",
     )
     allowed_content_types = models.CharField(
-        max_length=500, blank=True, help_text="Comma-separated, e.g. image/*, application/pdf. Empty: any type."
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated, e.g. image/*, application/pdf. Empty: any type. Limits uploads to single "
+        "PutObject requests, as a size limit does.",
     )
     allowed_networks = models.CharField(
         "allowed client networks",
         max_length=1000,
         blank=True,
         help_text="Comma-separated IPs or CIDR networks, e.g. 203.0.113.0/24. Empty: any network.",
+    )
+    forbid_overwrite = models.BooleanField(
+        "forbid overwriting",
+        default=False,
+        help_text="Uploads may not replace an existing object: COS refuses them unless they carry "
+        "x-cos-forbid-overwrite: true, and then refuses an existing name (409 FileAlreadyExists).",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -138,6 +151,7 @@ class AccessPolicy(models.Model):
             max_object_size=self.max_object_size,
             allowed_content_types=self.allowed_content_types,
             allowed_networks=self.allowed_networks,
+            forbid_overwrite=self.forbid_overwrite,
         )
 
 
