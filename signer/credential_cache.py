@@ -15,6 +15,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,11 +82,19 @@ def margin_for(duration: int) -> int:
 
 
 def credentials_cached(
-    *, account: CloudAccount, policy: cam.Policy, digest: str, duration: int, username: str
+    *,
+    account: CloudAccount,
+    policy: cam.Policy,
+    digest: str,
+    duration: int,
+    username: str,
+    before_sts: Callable[[], None] | None = None,
 ) -> tuple[CacheEntry, bool]:
     """Cached credentials for (account, policy, duration), or fresh ones from STS; and whether they were cached.
 
-    `digest` identifies `policy` (its SHA-256); `username` names the STS session."""
+    `digest` identifies `policy` (its SHA-256); `username` names the STS session; `before_sts` runs just before this
+    request calls STS itself (never for an answer from the cache or from another request's call), and may raise to
+    refuse it (the per-user budget of new STS calls)."""
     key = f"{CACHE_PREFIX}:{account.pk}:{digest}:{duration}"
     margin = margin_for(duration)
     started = time.time()
@@ -97,7 +106,14 @@ def credentials_cached(
         _memo.put(key, cached)
         return cached, True
     flight = SingleFlight(
-        key=key, account=account, policy=policy, duration=duration, username=username, started=started, stale=cached
+        key=key,
+        account=account,
+        policy=policy,
+        duration=duration,
+        username=username,
+        started=started,
+        stale=cached,
+        before_sts=before_sts,
     )
     return flight.run()
 
@@ -122,8 +138,10 @@ class SingleFlight:
         username: str,
         started: float,
         stale: CacheEntry | None,
+        before_sts: Callable[[], None] | None = None,
     ) -> None:
         self.key = key
+        self.before_sts = before_sts
         self.lock_key = f"{key}:lock"
         self.failed_key = f"{key}:failed"
         self.account = account
@@ -196,6 +214,8 @@ class SingleFlight:
         raise StsUnavailable(f"STS is unavailable ({reason}) and no cached credential is valid; try again shortly")
 
     def _fetch(self, lock_id: str) -> tuple[CacheEntry, bool]:
+        if self.before_sts is not None:
+            self.before_sts()  # a refusal is this request's alone: nothing is published for the waiters
         try:
             fresh = sts.credentials_for_account(
                 account=self.account, policy=self.policy.to_dict(), duration=self.duration, username=self.username

@@ -13,7 +13,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from signer.errors import SignerError
+from signer.errors import SignerError, StsThrottled
 from signer.serializers import AnswerSerializer
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def _flatten(detail: Any, path: str = "") -> list[str]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, answering the `{code, message, codeDesc}` envelope with the real status and headers."""
     if isinstance(exc, SignerError):
-        return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status)
+        headers = {"Retry-After": str(exc.wait)} if isinstance(exc, StsThrottled) else None
+        return Response(error_body(exc.status, exc.code_desc, exc.message), status=exc.status, headers=headers)
     if isinstance(exc, DatabaseError):
         logger.error("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200])
         exc = ServiceUnavailable("The database is unavailable; try again shortly.", code="DatabaseUnavailable")
