@@ -46,7 +46,8 @@ class UploadLimits:
 
     max_size: int | None = None
     content_types: tuple[str, ...] = ()
-    # Whether the credentials allow multipart uploads (a size- or type-limited policy allows single PUTs only).
+    # Whether the page may upload in parts: not under a size or type limit (the credentials allow single PUTs only),
+    # nor under "forbid overwriting" (see upload_limits).
     multipart: bool = True
     # Whether every upload must carry x-cos-forbid-overwrite: true (the policy forbids replacing objects).
     forbid_overwrite: bool = False
@@ -224,7 +225,10 @@ class UserAccess:
                         max_size = limit if max_size is None else min(max_size, limit)
                 elif condition.key == CONTENT_TYPE and condition.operator in {"string_like", "string_equal"}:
                     types.extend(v for v in condition.values if v not in types)
-        multipart = all(
+        # Under "forbid overwriting" the credentials allow multipart uploads whose completion says
+        # x-cos-forbid-overwrite, but cos-js-sdk-v5's uploadFile does not pass that header on to
+        # CompleteMultipartUpload (src/advance.js): the page uploads such files as single requests (up to 5 GB).
+        multipart = not forbid_overwrite and all(
             self._allowing(operation) and not self._denying(operation)
             for operation in ("InitiateMultipartUpload", "UploadPart", "CompleteMultipartUpload")
         )
