@@ -27,6 +27,7 @@ from qcloud.policy import (
     CLIENT_IP,
     CONTENT_LENGTH,
     CONTENT_TYPE,
+    FORBID_OVERWRITE,
     Decision,
     Policy,
     RequestContext,
@@ -46,9 +47,19 @@ class UploadLimits:
 
     max_size: int | None = None
     content_types: tuple[str, ...] = ()
+    # Whether the page may upload in parts: not under a size or type limit (the credentials allow single PUTs only),
+    # nor under "forbid overwriting" (see upload_limits).
+    multipart: bool = True
+    # Whether every upload must carry x-cos-forbid-overwrite: true (the policy forbids replacing objects).
+    forbid_overwrite: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {"maxSize": self.max_size, "contentTypes": list(self.content_types)}
+        return {
+            "maxSize": self.max_size,
+            "contentTypes": list(self.content_types),
+            "multipart": self.multipart,
+            "forbidOverwrite": self.forbid_overwrite,
+        }
 
 
 @dataclass
@@ -192,12 +203,25 @@ class UserAccess:
             for operation in ("GetBucket", "GetObject", "PutObject")
         )
 
+    def _denying(self, operation: str) -> bool:
+        action = action_for(operation)
+        return any(
+            statement.effect == "deny"
+            and not statement.conditions
+            and any(action_matches(p, action) for p in statement.actions)
+            for statement in self.policy.statements
+        )
+
     def upload_limits(self) -> UploadLimits:
-        """The tightest size and content-type conditions on the statements that allow PutObject."""
+        """The tightest size and content-type conditions on the statements that allow PutObject; whether multipart
+        uploads are allowed at all; whether uploads must say x-cos-forbid-overwrite."""
         max_size: int | None = None
         types: list[str] = []
+        forbid_overwrite = False
         for statement in self._allowing("PutObject"):
             for condition in statement.conditions:
+                if condition.key == FORBID_OVERWRITE and condition.values == ("true",):
+                    forbid_overwrite = True
                 if condition.key == CONTENT_LENGTH and condition.operator in {
                     "numeric_less_than_equal",
                     "numeric_equal",
@@ -207,7 +231,14 @@ class UserAccess:
                         max_size = limit if max_size is None else min(max_size, limit)
                 elif condition.key == CONTENT_TYPE and condition.operator in {"string_like", "string_equal"}:
                     types.extend(v for v in condition.values if v not in types)
-        return UploadLimits(max_size, tuple(types))
+        # Under "forbid overwriting" the credentials allow multipart uploads whose completion says
+        # x-cos-forbid-overwrite, but cos-js-sdk-v5's uploadFile does not pass that header on to
+        # CompleteMultipartUpload (src/advance.js): the page uploads such files as single requests (up to 5 GB).
+        multipart = not forbid_overwrite and all(
+            self._allowing(operation) and not self._denying(operation)
+            for operation in ("InitiateMultipartUpload", "UploadPart", "CompleteMultipartUpload")
+        )
+        return UploadLimits(max_size, tuple(types), multipart, forbid_overwrite)
 
 
 def access_for(request: HttpRequest) -> UserAccess:

@@ -314,15 +314,37 @@ def put_object(keys: Keys, *, region: str, bucket: str, key: str, body: bytes, c
 class MultipartUpload:
     key: str
     upload_id: str
+    initiated: datetime | None = None
 
 
 def list_multipart_uploads(keys: Keys, *, region: str, bucket: str, prefix: str = "") -> list[MultipartUpload]:
-    """Unfinished multipart uploads (what a cancelled browser upload must not leave behind)."""
+    """Unfinished multipart uploads under `prefix` (what a cancelled browser upload must not leave behind), every
+    page of them."""
+    client = _client(keys, region)
+    uploads: list[MultipartUpload] = []
+    markers: dict[str, str] = {}
     try:
-        data = _client(keys, region).list_multipart_uploads(Bucket=bucket, Prefix=prefix)
+        while True:
+            data = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix, **markers)
+            uploads.extend(
+                MultipartUpload(
+                    key=item.get("Key", ""),
+                    upload_id=item.get("UploadId", ""),
+                    initiated=_parse_time(item.get("Initiated")),
+                )
+                for item in _as_list(data.get("Upload"))
+            )
+            if str(data.get("IsTruncated", "false")).lower() != "true" or not data.get("NextKeyMarker"):
+                break
+            markers = {"KeyMarker": data["NextKeyMarker"], "UploadIdMarker": data.get("NextUploadIdMarker", "")}
     except (CosServiceError, CosClientError) as exc:
         raise _error(exc) from exc
-    return [
-        MultipartUpload(key=item.get("Key", ""), upload_id=item.get("UploadId", ""))
-        for item in _as_list(data.get("Upload"))
-    ]
+    return uploads
+
+
+def abort_multipart_upload(keys: Keys, *, region: str, bucket: str, key: str, upload_id: str) -> None:
+    """Throw an unfinished upload away, parts and all (NoSuchUpload when it is already gone)."""
+    try:
+        _client(keys, region).abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc) from exc

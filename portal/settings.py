@@ -258,7 +258,10 @@ if not PORTAL_SECRETS_KEYS and LOCAL_MODE:
 
 # --- Signer --------------------------------------------------------------------------------------------------------
 SIGNER_ANONYMOUS_POLICY = env.str("SIGNER_ANONYMOUS_POLICY", default="")
-SIGNER_RATE = env.str("SIGNER_RATE", default="60/min")
+# Answers of /sign and /sts per user: most come from the credential cache and cost little. New STS calls (a cache
+# miss) are what Tencent's quota counts: SIGNER_STS_RATE per user.
+SIGNER_RATE = env.str("SIGNER_RATE", default="300/min")
+SIGNER_STS_RATE = env.str("SIGNER_STS_RATE", default="30/min")
 SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
 SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
 SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])

@@ -102,7 +102,10 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fieldsets = [
         (None, {"fields": ["name", "description", "account", "duration", "priority"]}),
         (gettext_lazy("Statements"), {"fields": ["preset", "preset_bucket", "preset_region", "statements"]}),
-        (gettext_lazy("Limits"), {"fields": ["max_object_size", "allowed_content_types", "allowed_networks"]}),
+        (
+            gettext_lazy("Limits"),
+            {"fields": ["max_object_size", "allowed_content_types", "allowed_networks", "forbid_overwrite"]},
+        ),
         (gettext_lazy("Who gets it"), {"fields": ["users", "groups"]}),
     ]
 

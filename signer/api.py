@@ -160,10 +160,28 @@ class CredentialsApi(SignerApiView):
 _POLICY_PARAMETER = OpenApiParameter(
     "policy", OpenApiTypes.STR, description="A policy assigned to you (default: your highest-priority policy)"
 )
+_UPLOADS = (
+    "\n\n**Reuse one credential until `expiredTime`.** Without scopes the credentials allow your whole policy "
+    "(typically your writable prefix): use them for every request until they expire, then ask again. Cached answers "
+    "count only towards SIGNER_RATE; answers that need a new STS call (new scopes, an expired credential) also count "
+    "towards SIGNER_STS_RATE per user (429 Throttled with Retry-After).\n\n"
+    "**Size and type limits mean single uploads.** COS evaluates `cos:content-length` and `cos:content-type` on "
+    "each request by itself (an UploadPart's own size, a CompleteMultipartUpload's XML body), so a limit cannot hold "
+    "on a multipart upload. Under a policy with a maximum object size or allowed content types the credentials allow "
+    "uploads only as PutObject or PostObject requests (up to 5 GB) carrying the limit as a condition; "
+    "InitiateMultipartUpload, UploadPart, CompleteMultipartUpload, copies and appends are not granted. Upload such "
+    "files with the SDK's simple upload (no resumable multipart).\n\n"
+    "**Forbid overwriting.** Under a policy that forbids overwriting, every PutObject, PostObject, "
+    "InitiateMultipartUpload, CompleteMultipartUpload and PutObjectCopy must carry `x-cos-forbid-overwrite: true` "
+    "(else COS answers 403 AccessDenied); an existing name then gets 409 FileAlreadyExists.\n\n"
+    "**Clock skew.** COS answers a request signed outside its time window with 403 RequestTimeTooSkewed (or "
+    "AccessDenied `Request has expired`) and its own time in the `Date` header: correct the clock from it and retry."
+)
+_GET_DESCRIPTION = "Temporary credentials under your policy (or the one named)." + _UPLOADS
 _POST_DESCRIPTION = (
     "Like GET, with an optional JSON body: `policy` by name and `scopes`, the list cos-js-sdk-v5 passes to "
     "getAuthorization (`[{action, bucket, region, prefix}]`). Every scope must be allowed by your policy (403 "
-    "ScopeNotAllowed names the first that is not); the credentials then allow only those requests."
+    "ScopeNotAllowed names the first that is not); the credentials then allow only those requests." + _UPLOADS
 )
 _SCOPED_EXAMPLE = OpenApiExample(
     "Upload one object",
@@ -190,6 +208,7 @@ def credentials_schema(name: str, envelope: str) -> Callable[[View], View]:
             get=extend_schema(
                 operation_id=f"{name}_get",
                 summary=f"Temporary credentials ({envelope} format)",
+                description=_GET_DESCRIPTION,
                 parameters=[_POLICY_PARAMETER],
                 responses={200: output, **_errors(400, 401, 403, 405, 413, 429, 502, 503)},
                 tags=["credentials"],

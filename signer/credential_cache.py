@@ -16,6 +16,7 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,11 +85,19 @@ def margin_for(duration: int) -> int:
 
 
 def credentials_cached(
-    *, account: CloudAccount, policy: cam.Policy, digest: str, duration: int, username: str
+    *,
+    account: CloudAccount,
+    policy: cam.Policy,
+    digest: str,
+    duration: int,
+    username: str,
+    before_sts: Callable[[], None] | None = None,
 ) -> tuple[CacheEntry, bool]:
     """Cached credentials for (account, policy, duration), or fresh ones from STS; and whether they were cached.
 
-    `digest` identifies `policy` (its SHA-256); `username` names the STS session."""
+    `digest` identifies `policy` (its SHA-256); `username` names the STS session; `before_sts` runs just before this
+    request calls STS itself (never for an answer from the cache or from another request's call), and may raise to
+    refuse it (the per-user budget of new STS calls)."""
     key = f"{CACHE_PREFIX}:{account.pk}:{digest}:{duration}"
     margin = margin_for(duration)
     started = time.time()
@@ -103,7 +112,14 @@ def credentials_cached(
         return cached, True
     metrics.cache_missed()
     flight = SingleFlight(
-        key=key, account=account, policy=policy, duration=duration, username=username, started=started, stale=cached
+        key=key,
+        account=account,
+        policy=policy,
+        duration=duration,
+        username=username,
+        started=started,
+        stale=cached,
+        before_sts=before_sts,
     )
     return flight.run()
 
@@ -128,8 +144,10 @@ class SingleFlight:
         username: str,
         started: float,
         stale: CacheEntry | None,
+        before_sts: Callable[[], None] | None = None,
     ) -> None:
         self.key = key
+        self.before_sts = before_sts
         self.lock_key = f"{key}:lock"
         self.failed_key = f"{key}:failed"
         self.account = account
@@ -214,6 +232,8 @@ class SingleFlight:
         )
 
     def _fetch(self, lock_id: str) -> tuple[CacheEntry, bool]:
+        if self.before_sts is not None:
+            self.before_sts()  # a refusal is this request's alone: nothing is published for the waiters
         try:
             fresh = sts.credentials_for_account(
                 account=self.account, policy=self.policy.to_dict(), duration=self.duration, username=self.username

@@ -88,3 +88,14 @@ class PolicyUnusable(SignerError):
 
     status = 403
     code_desc = "PolicyUnusable"
+
+
+class StsThrottled(SignerError):
+    """Over SIGNER_STS_RATE new STS calls: answered 429 with Retry-After (`wait` seconds)."""
+
+    status = 429
+    code_desc = "Throttled"
+
+    def __init__(self, message: StrOrPromise, *, wait: int) -> None:
+        super().__init__(message, retry_after=wait)
+        self.wait = wait

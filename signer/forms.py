@@ -136,6 +136,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             "max_object_size",
             "allowed_content_types",
             "allowed_networks",
+            "forbid_overwrite",
             "users",
             "groups",
         ]
@@ -162,6 +163,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                 max_object_size=cleaned.get("max_object_size"),
                 allowed_content_types=cleaned.get("allowed_content_types") or "",
                 allowed_networks=cleaned.get("allowed_networks") or "",
+                forbid_overwrite=bool(cleaned.get("forbid_overwrite")),
             )
         except LimitsError as exc:
             self.add_error(exc.field, exc.message)

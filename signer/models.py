@@ -106,19 +106,36 @@ class AccessPolicy(models.Model):
     groups = models.ManyToManyField(Group, verbose_name=_("groups"), blank=True, related_name="access_policies")
     # Upload limits, added to the rendered policy as CAM conditions (signer/limits.py) that COS enforces.
     max_object_size = models.PositiveBigIntegerField(
-        _("max object size (bytes)"), null=True, blank=True, help_text=_("Uploads larger than this are refused.")
+        _("max object size (bytes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Uploads larger than this are refused. A size or type limit allows single uploads only "
+            "(PutObject, up to 5 GB): COS checks a limit on each request, so multipart uploads are not granted."
+        ),
     )
     allowed_content_types = models.CharField(
         verbose_name=_("allowed content types"),
         max_length=500,
         blank=True,
-        help_text=_("Comma-separated, e.g. image/*, application/pdf. Empty: any type."),
+        help_text=_(
+            "Comma-separated, e.g. image/*, application/pdf. Empty: any type. Limits uploads to single "
+            "PutObject requests, as a size limit does."
+        ),
     )
     allowed_networks = models.CharField(
         _("allowed client networks"),
         max_length=1000,
         blank=True,
         help_text=_("Comma-separated IPs or CIDR networks, e.g. 203.0.113.0/24. Empty: any network."),
+    )
+    forbid_overwrite = models.BooleanField(
+        _("forbid overwriting"),
+        default=False,
+        help_text=_(
+            "Uploads may not replace an existing object: COS refuses them unless they carry "
+            "x-cos-forbid-overwrite: true, and then refuses an existing name (409 FileAlreadyExists)."
+        ),
     )
     created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
     updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
@@ -155,6 +172,7 @@ class AccessPolicy(models.Model):
             max_object_size=self.max_object_size,
             allowed_content_types=self.allowed_content_types,
             allowed_networks=self.allowed_networks,
+            forbid_overwrite=self.forbid_overwrite,
         )
 
 

@@ -27,6 +27,7 @@ from signer.memo import Memo
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential, Refusal
 from signer.scopes import Scope, bucket_hint, scopes_narrow
 from signer.selectors import policy_for_user
+from signer.throttling import sts_budget_take
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +96,14 @@ def credentials_issue(
         final, digest = rendered, rendered_digest
     duration = min(access_policy.duration, account.max_duration)
     username = user.get_username() if user.is_authenticated else "anonymous"
+    budget = str(user.pk) if user.is_authenticated else f"ip:{client_ip or ''}"
     entry, from_cache = credentials_cached(
-        account=account, policy=final, digest=digest, duration=duration, username=username
+        account=account,
+        policy=final,
+        digest=digest,
+        duration=duration,
+        username=username,
+        before_sts=lambda: sts_budget_take(budget),
     )
     register_secret(entry.tmp_secret_key, entry.session_token)
     audit.record(

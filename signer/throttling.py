@@ -1,4 +1,11 @@
-"""The API's throttle: /sign and /sts per user (per client address for anonymous callers), login per address.
+"""The API's throttles: /sign and /sts per user (per client address for anonymous callers), login per address, and
+new STS calls per user.
+
+What costs is a new STS call (Tencent's quota is 600 per second for the whole account) and a password guess; an answer
+from the credential cache costs a cache lookup. So /sign and /sts answers are counted loosely (SIGNER_RATE, generous:
+a page uploading a folder asks a few times, an app may ask once per request), and the answers that need a new STS
+call (a cache miss: a new policy, a new set of scopes, a credential near its expiry) are counted on their own and
+tightly (SIGNER_STS_RATE, `sts_budget_take`, called by the credential cache only when it is about to call STS).
 
 One cache round trip per request (a sliding-window counter, signer/sliding_window.py), where DRF's own throttles make
 two; on Redis the policy cache's version, which /sign and /sts read next, comes back in the same round trip.
@@ -12,6 +19,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from signer import refusals
+from signer.errors import StsThrottled
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
 from signer.sliding_window import Count, SlidingWindow, parse_rate
@@ -51,3 +59,16 @@ class SignerRateThrottle(BaseThrottle):
         """The policy cache's version if it was read along with the count (on Redis, for /sign and /sts)."""
         version = self.count.read.get(POLICY_VERSION_KEY) if self.count is not None else None
         return version if isinstance(version, str) else None
+
+
+def sts_budget_take(ident: str) -> None:
+    """Count one new STS call for `ident` (a user, or an anonymous caller's address); StsThrottled (429) when over
+    SIGNER_STS_RATE."""
+    limit, duration = parse_rate(str(settings.SIGNER_STS_RATE))
+    count = SlidingWindow(CACHE_FORMAT % {"scope": "sts", "ident": ident}, limit, duration).take()
+    if not count.allowed:
+        raise StsThrottled(
+            f"Too many new credentials asked for (over {settings.SIGNER_STS_RATE}): reuse the credentials you have "
+            "until they expire, or ask without scopes.",
+            wait=count.wait(),
+        )

@@ -10,7 +10,7 @@ read (acl.py; the dispatcher asks them, call.py).
 
 from __future__ import annotations
 
-import dataclasses
+import email.utils
 import functools
 import hmac
 import logging
@@ -48,14 +48,6 @@ def _policy(text: str) -> Policy:
     return parse_policy(text)
 
 
-@functools.lru_cache(maxsize=1024)
-def _policy_unconditional(text: str) -> Policy:
-    """The policy with the conditions of its allow statements dropped (deny statements kept as they are)."""
-    policy = _policy(text)
-    statements = tuple(dataclasses.replace(s, conditions=()) if s.effect == "allow" else s for s in policy.statements)
-    return dataclasses.replace(policy, statements=statements)
-
-
 def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None:
     header = request.headers.get("authorization", "").strip()
     if header:
@@ -86,17 +78,8 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
         raise CosError(403, "InvalidAccessKeyId", "The access key Id format you provided is invalid.")
 
     start, end = cos_signature.parse_time_window(fields["q-sign-time"])
-    if now > end:
-        raise access_denied(
-            f"Request has expired: the signature's q-sign-time ended at {_iso(end)}, it is now {_iso(now)}."
-        )
-    if start > now + MAX_SKEW:
-        raise CosError(
-            403,
-            "RequestTimeTooSkewed",
-            f"The difference between the request time and the server's time is too large: the signature starts at "
-            f"{_iso(start)}, it is now {_iso(now)}.",
-        )
+    if now > end or start > now + MAX_SKEW:
+        raise _outside_window(start, end, now)
     _check_signature(request, fields, principal)
 
     if principal.is_temporary:
@@ -116,6 +99,25 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
                 f"Request has expired: the temporary credentials expired at {_iso(principal.expires_at)}."
             )
     return Caller(principal, presigned)
+
+
+def _outside_window(start: float, end: float, now: float) -> CosError:
+    """A signature outside its time window, answered as COS answers it, with the server's `Date`.
+
+    cos-js-sdk-v5 corrects its clock (and retries) on exactly these two answers: code RequestTimeTooSkewed, or
+    AccessDenied with the message "Request has expired" (compared as a whole), reading the server's time from the
+    response's Date header (which the bucket's CORS rule must expose to a browser)."""
+    date = [("Date", email.utils.formatdate(now, usegmt=True))]
+    if now > end:
+        log.info("signature window ended at %s, it is now %s", _iso(end), _iso(now))
+        return CosError(403, "AccessDenied", "Request has expired", date)
+    return CosError(
+        403,
+        "RequestTimeTooSkewed",
+        f"The difference between the request time and the server's time is too large: the signature starts at "
+        f"{_iso(start)}, it is now {_iso(now)}.",
+        date,
+    )
 
 
 def _param(params: Mapping[str, str], name: str) -> str | None:
@@ -170,23 +172,16 @@ def check_access(
     key: str = "",
     prefix: str = "",
     context: RequestContext | None = None,
-    before_lookup: bool = False,
 ) -> None:
-    """AccessDenied unless the caller's policies allow `operation` on the resource.
-
-    `before_lookup`: the check a handler makes before it looks anything up (an upload, its parts), when the context
-    its conditions need (the upload's content type, the parts' total size) is not known yet. Allow statements count
-    without their conditions, so a caller the resource is not granted to at all learns nothing from what the lookup
-    would have answered (NoSuchUpload, InvalidPart, EntityTooSmall); the full check with the context follows it.
-    """
+    """AccessDenied unless the caller's policies allow `operation` on the resource, judged with `context` (what the
+    request itself carries: its Content-Length, Content-Type, client address and headers)."""
     principal = caller.principal
     if principal is None:
         raise access_denied("Access Denied: the request is anonymous and the resource's ACL does not make it public.")
     if principal.is_root:
         return
-    load = _policy_unconditional if before_lookup else _policy
     try:
-        policies = [load(text) for text in principal.policies]
+        policies = [_policy(text) for text in principal.policies]
     except PolicyError as exc:  # a policy that was stored must have parsed; refuse rather than guess
         log.error("stored policy of %s does not parse: %s", principal.name, exc)
         raise access_denied(f"Access Denied: the credentials' policy does not parse ({exc}).") from exc

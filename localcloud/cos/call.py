@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import mimetypes
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from localcloud.cos import acl, auth
 from localcloud.cos.context import Context
@@ -63,27 +63,21 @@ class Call:
         return default
 
     def context(self) -> RequestContext:
-        """What CAM conditions look at: this request's size, type, client address and x-cos-acl."""
+        """What CAM conditions look at: this request's own size, type, client address, x-cos-acl and
+        x-cos-forbid-overwrite (for UploadPart and CompleteMultipartUpload too: COS judges every request by itself)."""
         return RequestContext(
             content_length=self.request.content_length,
             content_type=self.request.headers.get("content-type"),
             ip=self.request.remote_addr,
             acl=self.request.headers.get("x-cos-acl"),
+            forbid_overwrite=_lower(self.request.headers.get("x-cos-forbid-overwrite")),
         )
 
-    def upload_context(self, content_length: int | None, content_type: str | None) -> RequestContext:
-        """For UploadPart and CompleteMultipartUpload: the size of the part or of the whole, and the type the upload
-        was initiated with (these requests carry no object Content-Type of their own)."""
-        return replace(self.context(), content_length=content_length, content_type=content_type)
-
-    def authorize(
-        self, *, prefix: str = "", context: RequestContext | None = None, before_lookup: bool = False
-    ) -> None:
+    def authorize(self, *, prefix: str = "", context: RequestContext | None = None) -> None:
         """AccessDenied unless the caller may do this operation on the addressed resource (see auth.check_access).
 
         Only the dispatcher calls this (through a route's check), before the handler looks at storage, so a caller
-        without access gets the same 403 whether or not the bucket, object or upload exists; with `before_lookup`,
-        again after the route's lookup, with the full context.
+        without access gets the same 403 whether or not the bucket, object or upload exists.
         """
         if self.caller.anonymous and self._public(self.operation):
             return
@@ -96,7 +90,6 @@ class Call:
             key=self.key,
             prefix=prefix,
             context=context if context is not None else self.context(),
-            before_lookup=before_lookup,
         )
 
     def authorize_other(self, operation: str, *, bucket: str, key: str, region: str) -> None:
@@ -190,3 +183,7 @@ class Call:
         if number is None or not low <= number <= high:
             raise invalid_argument(f"{name} must be an integer from {low} to {high}, got {value[:40]!r}.")
         return number
+
+
+def _lower(value: str | None) -> str | None:
+    return value.strip().lower() if value is not None else None

@@ -1,17 +1,20 @@
 """Multipart uploads, as cos-js-sdk-v5 drives them: ListMultipartUploads -> Initiate -> parallel UploadPart -> Complete.
 
-Policy conditions hold for multipart uploads too, or a size or type limit would stop only simple uploads: UploadPart
-is judged with the part's size and the content type given at InitiateMultipartUpload; CompleteMultipartUpload with
-the total size and that content type. Those are known only once the upload (and, to complete it, the parts chosen)
-are looked up, so these two routes authorise twice (routes.py): before the lookup without the conditions of allow
-statements, then, after their `prepare_*` step here, with the full context.
+Policy conditions are judged as COS judges them, on each request by itself (the dispatcher authorises before any
+handler runs): `cos:content-length` is the Content-Length of that request (a part for UploadPart, the small XML part
+list for CompleteMultipartUpload) and `cos:content-type` its Content-Type. COS has no condition on the total size of a
+multipart upload, nor on the type an upload was initiated with when a part arrives, so neither does localcloud: a
+limit on the whole object is the credential issuer's job (the portal hands out no multipart actions under a size or
+type limit).
+
+`x-cos-forbid-overwrite: true` on Initiate and on Complete refuses, at that request, a key that already names an
+object (409 FileAlreadyExists; buckets here are never versioned).
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass
 
 from localcloud.cos import objects, xml
 from localcloud.cos.answers import XML, encoder, initiator, owner
@@ -19,7 +22,6 @@ from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, no_such_upload
 from localcloud.cos.request import Response
 from localcloud.cos.storage import Part, Upload
-from qcloud.policy import RequestContext
 
 MIN_PART_SIZE = 1024 * 1024
 MAX_PART_NUMBER = 10000
@@ -37,6 +39,7 @@ def _upload(call: Call) -> Upload:
 
 def initiate(call: Call) -> Response:
     call.bucket()
+    objects.refuse_overwrite(call)
     objects.settings_of(call.request.headers)  # refused now if invalid, applied at Complete
     kept = call.kept_headers()
     kept.update({name: call.request.headers[name] for name in objects.SETTING_HEADERS if name in call.request.headers})
@@ -47,24 +50,10 @@ def initiate(call: Call) -> Response:
     return Response(200, [XML], xml.document(root))
 
 
-@dataclass(frozen=True)
-class _PartTarget:
-    upload: Upload
-    number: int
-
-
-def prepare_part(call: Call) -> RequestContext:
-    """Then again with the part's size and the upload's content type, once the upload is found."""
+def upload_part(call: Call) -> Response:
     number = call.int_param("partNumber", 0, 1, MAX_PART_NUMBER)
     call.bucket()
     upload = _upload(call)
-    call.prepared = _PartTarget(upload, number)
-    return call.upload_context(call.request.content_length, _type(upload))
-
-
-def upload_part(call: Call) -> Response:
-    target = call.prepared
-    assert isinstance(target, _PartTarget)  # set by prepare_part, which the route runs first
     expected_md5 = call.content_md5()
     received = call.storage.receive(
         call.request.body, call.request.content_length, lambda n: call.ctx.stats.add("cos:bytes_in", n)
@@ -73,8 +62,8 @@ def upload_part(call: Call) -> Response:
         if expected_md5 is not None and expected_md5 != received.md5:
             raise CosError(400, "BadDigest", "The Content-MD5 you specified did not match what was received.")
         etag = f'"{received.md5.hex()}"'
-        if not call.storage.put_part(target.upload.upload_id, target.number, received, etag):
-            raise no_such_upload(target.upload.upload_id)
+        if not call.storage.put_part(upload.upload_id, number, received, etag):
+            raise no_such_upload(upload.upload_id)
     finally:
         call.storage.discard(received)
     return Response(200, [("ETag", etag)])
@@ -116,21 +105,6 @@ def list_parts(call: Call) -> Response:
     return Response(200, [XML], xml.document(root))
 
 
-@dataclass(frozen=True)
-class _Completion:
-    upload: Upload
-    parts: list[Part]
-
-
-def prepare_completion(call: Call) -> RequestContext:
-    """Then again with the total size of the parts chosen and the upload's content type."""
-    call.bucket()
-    upload = _upload(call)
-    chosen = _chosen_parts(call, upload)
-    call.prepared = _Completion(upload, chosen)
-    return call.upload_context(sum(part.size for part in chosen), _type(upload))
-
-
 def _chosen_parts(call: Call, upload: Upload) -> list[Part]:
     """The parts the request's part list names, in its order; InvalidPartOrder, InvalidPart, EntityTooSmall."""
     wanted = xml.parse_complete(call.read_xml_body())
@@ -159,9 +133,10 @@ def _chosen_parts(call: Call, upload: Upload) -> list[Part]:
 
 
 def complete(call: Call) -> Response:
-    completion = call.prepared
-    assert isinstance(completion, _Completion)  # set by prepare_completion, which the route runs first
-    upload, chosen = completion.upload, completion.parts
+    call.bucket()
+    upload = _upload(call)
+    chosen = _chosen_parts(call, upload)
+    objects.refuse_overwrite(call)
     digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in chosen))  # noqa: S324 - COS's ETag
     etag = f'"{digest.hexdigest()}-{len(chosen)}"'
     headers = {name: value for name, value in upload.headers.items() if name not in objects.SETTING_HEADERS}
@@ -244,7 +219,3 @@ def list_uploads(call: Call) -> Response:
         *(xml.build("CommonPrefixes", ("Prefix", enc(e))) for e in entries if isinstance(e, str)),
     )
     return Response(200, [XML], xml.document(root))
-
-
-def _type(upload: Upload) -> str | None:
-    return upload.headers.get("Content-Type")

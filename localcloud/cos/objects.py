@@ -1,7 +1,8 @@
 """Object operations: PutObject, GetObject (ranges, preconditions, response-* overrides), HeadObject, DeleteObject.
 
 Each runs after the dispatcher (service.py) has checked the key and authorised it; multipart uploads are in
-multipart.py.
+multipart.py. `x-cos-forbid-overwrite: true` on a PUT refuses a key that already names an object with COS's 409
+FileAlreadyExists (on a non-versioned bucket, and localcloud's buckets are never versioned).
 """
 
 from __future__ import annotations
@@ -40,8 +41,24 @@ def settings_of(headers: Mapping[str, str]) -> ObjectSettings:
     )
 
 
+FORBID_OVERWRITE = "x-cos-forbid-overwrite"
+
+
+def refuse_overwrite(call: Call) -> None:
+    """409 FileAlreadyExists when the request says `x-cos-forbid-overwrite: true` and the key names an object.
+
+    Checked when the request arrives: two writers racing for a new key may both pass (localcloud does not lock)."""
+    if call.request.headers.get(FORBID_OVERWRITE, "").strip().lower() != "true":
+        return
+    if call.storage.get_object(call.bucket_name, call.key) is not None:
+        raise CosError(
+            409, "FileAlreadyExists", f"The object {call.key!r} already exists and x-cos-forbid-overwrite is true."
+        )
+
+
 def put_object(call: Call) -> Response:
     call.bucket()
+    refuse_overwrite(call)
     settings = settings_of(call.request.headers)
     expected_md5 = call.content_md5()
     received = call.storage.receive(

@@ -12,6 +12,7 @@ from qcloud.policy.model import (
     CLIENT_IP,
     CONTENT_LENGTH,
     CONTENT_TYPE,
+    FORBID_OVERWRITE,
     NUMERIC_OPERATORS,
     Condition,
     Policy,
@@ -28,6 +29,7 @@ class RequestContext:
     content_type: str | None = None
     ip: str | None = None
     acl: str | None = None
+    forbid_overwrite: str | None = None  # the x-cos-forbid-overwrite header as sent, lower-cased
 
     def get(self, key: str) -> int | str | None:
         if key == CONTENT_LENGTH:
@@ -38,6 +40,8 @@ class RequestContext:
             return self.ip
         if key == ACL:
             return self.acl
+        if key == FORBID_OVERWRITE:
+            return self.forbid_overwrite
         return None
 
 

@@ -26,6 +26,8 @@ CONTENT_LENGTH = "cos:content-length"
 CONTENT_TYPE = "cos:content-type"
 CLIENT_IP = "qcs:ip"
 ACL = "cos:x-cos-acl"
+# The request header x-cos-forbid-overwrite ("true": refuse to replace an existing object).
+FORBID_OVERWRITE = "cos:x-cos-forbid-overwrite"
 NUMERIC_OPERATORS = ("numeric_less_than_equal", "numeric_greater_than_equal", "numeric_equal")
 STRING_OPERATORS = ("string_equal", "string_like")
 IP_OPERATORS = ("ip_equal", "ip_not_equal")
@@ -35,6 +37,7 @@ KEY_OPERATORS: dict[str, tuple[str, ...]] = {
     CONTENT_TYPE: STRING_OPERATORS,
     CLIENT_IP: IP_OPERATORS,
     ACL: ("string_equal",),
+    FORBID_OVERWRITE: ("string_equal",),
 }
 
 

@@ -13,7 +13,7 @@ OPERATORS = (
     "numeric_less_than_equal, numeric_greater_than_equal, numeric_equal, string_equal, string_like, "
     "ip_equal, ip_not_equal"
 )
-KEYS = "cos:content-length, cos:content-type, qcs:ip, cos:x-cos-acl"
+KEYS = "cos:content-length, cos:content-type, qcs:ip, cos:x-cos-acl, cos:x-cos-forbid-overwrite"
 LENGTH_LE = "operator 'numeric_less_than_equal', key 'cos:content-length'"
 
 
