@@ -140,13 +140,13 @@ class Limits:
         if self.content_types:
             types = pgettext("list separator", ", ").join(self.content_types)
             lines.append(_("Only files of type %(types)s") % {"types": types})
+        if self.networks:
+            networks = pgettext("list separator", ", ").join(self.networks)
+            lines.append(_("Only from the networks %(networks)s") % {"networks": networks})
         if self.single_uploads_only:
             lines.append(_("Each file in a single upload (no multipart uploads)"))
         if self.forbid_overwrite:
             lines.append(_("Never replacing an existing file"))
-        if self.networks:
-            networks = pgettext("list separator", ", ").join(self.networks)
-            lines.append(_("Only from the networks %(networks)s") % {"networks": networks})
         return lines
 
 

@@ -96,12 +96,14 @@ def test_it_describes_upload_limits_in_the_readers_language() -> None:
             "Uploads of at most 1 byte",
             "Only files of type image/*",
             "Only from the networks 10.0.0.0/8",
+            "Each file in a single upload (no multipart uploads)",
         ]
     with translation.override("zh-hans"):
         assert limits.describe() == [
             "每次上传不超过 1 字节",
             "仅限以下类型的对象：image/*",
             "仅限来自以下网络：10.0.0.0/8",
+            "每个文件一次请求上传（不使用分块上传）",
         ]
     with translation.override("ja"):
         assert english_words(" ".join(limits.describe())) == []
