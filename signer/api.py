@@ -35,6 +35,8 @@ from signer import services
 from signer.exception_handlers import ErrorSerializer, RequestTooLarge
 from signer.identity.authentication import BearerIdTokenAuthentication
 from signer.net import client_ip
+from signer.policy_cache import POLICY_VERSION_KEY
+from signer.revocation import epoch_key
 from signer.scopes import MAX_SCOPES, Scope
 from signer.serializers import AnswerSerializer
 from signer.services import TemporaryCredentials
@@ -126,16 +128,18 @@ class CredentialsApi(SignerApiView):
             self._throttles = super().get_throttles()
         return self._throttles
 
-    def _policy_cache_version(self) -> str | None:
+    def _read_along(self, key: str) -> str | None:
         for throttle in self.get_throttles():
             if isinstance(throttle, SignerRateThrottle):
-                return throttle.policy_cache_version()
+                return throttle.read_along(key)
         return None
 
     def _issue(self, request: Request, *, policy: str | None, scopes: list[Scope] | None) -> Response:
+        user = request.user
         credentials = services.credentials_issue(
-            user=request.user,
-            policy_cache_version=self._policy_cache_version(),
+            user=user,
+            policy_cache_version=self._read_along(POLICY_VERSION_KEY),
+            revocation_epoch=self._read_along(epoch_key(user.pk)) if user.is_authenticated else None,
             policy_name=policy or None,
             scopes=scopes,
             client_ip=client_ip(request),

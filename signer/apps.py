@@ -6,4 +6,5 @@ class SignerConfig(AppConfig):
     verbose_name = "Signer"
 
     def ready(self) -> None:
-        from signer import checks, signals  # noqa: F401 - registers the system checks and the cache invalidation
+        # The system checks, the cache invalidation, the kill switch's triggers and the reserved user name.
+        from signer import checks, revocation_signals, signals, usernames  # noqa: F401

@@ -16,13 +16,13 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from qcloud import policy as cam
-from signer import audit, crypto, sts
+from signer import audit, crypto, revocation, sts
 from signer.credential_cache import credentials_cached
 from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
 from signer.limits import LimitsError
 from signer.logging import register_secret
 from signer.memo import Memo
-from signer.models import AccessPolicy, CloudAccount, IssuedCredential
+from signer.models import ANONYMOUS_USERNAME, AccessPolicy, CloudAccount, IssuedCredential
 from signer.scopes import Scope, bucket_hint, scopes_narrow
 from signer.selectors import policy_for_user
 
@@ -66,11 +66,16 @@ def credentials_issue(
     client_ip: str | None = None,
     user_agent: str = "",
     policy_cache_version: str | None = None,
+    revocation_epoch: str | None = None,
 ) -> TemporaryCredentials:
     """Temporary credentials for `user` under their policy (narrowed to `scopes` when given); cached and audited.
 
     `policy_cache_version`: the policy cache's version if the caller has just read it (the API reads it along with
-    the throttle's count), which spares the policy lookup its own round trip."""
+    the throttle's count), which spares the policy lookup its own round trip; `revocation_epoch` the same for the
+    user's epoch (signer/revocation.py).
+
+    Every credential names one person: the cache holds one entry per user (anonymous callers share theirs), and the
+    STS session name carries the user's id and name, which is what COS and CloudAudit logs show."""
     access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
@@ -86,9 +91,14 @@ def credentials_issue(
     else:
         final, digest = rendered, rendered_digest
     duration = min(access_policy.duration, account.max_duration)
-    username = user.get_username() if user.is_authenticated else "anonymous"
+    if user.is_authenticated:
+        username = user.get_username()
+        owner = f"u{user.pk}@{revocation.user_epoch(user.pk, read=revocation_epoch)}"
+        session_name = f"{user.pk}-{username}"
+    else:
+        username = owner = session_name = ANONYMOUS_USERNAME
     entry, from_cache = credentials_cached(
-        account=account, policy=final, digest=digest, duration=duration, username=username
+        account=account, policy=final, digest=digest, duration=duration, username=session_name, owner=owner
     )
     register_secret(entry.tmp_secret_key, entry.session_token)
     audit.record(

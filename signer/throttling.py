@@ -1,7 +1,8 @@
 """The API's throttle: /sign and /sts per user (per client address for anonymous callers), login per address.
 
 One cache round trip per request (a sliding-window counter, signer/sliding_window.py), where DRF's own throttles make
-two; on Redis the policy cache's version, which /sign and /sts read next, comes back in the same round trip.
+two; on Redis the policy cache's version and the caller's revocation epoch, which /sign and /sts read next, come
+back in the same round trip.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
+from signer.revocation import epoch_key
 from signer.sliding_window import Count, SlidingWindow, parse_rate
 
 CACHE_FORMAT = "throttle:%(scope)s:%(ident)s"
@@ -37,7 +39,8 @@ class SignerRateThrottle(BaseThrottle):
         # As DRF's ScopedRateThrottle: the user when authenticated, the client's address otherwise.
         ident = str(request.user.pk) if authenticated else client_ip(request) or ""
         window = SlidingWindow(CACHE_FORMAT % {"scope": scope, "ident": ident}, limit, duration)
-        self.count = window.take(read_along=[POLICY_VERSION_KEY] if scope == "sign" else [])
+        read_along = [POLICY_VERSION_KEY, *([epoch_key(request.user.pk)] if authenticated else [])]
+        self.count = window.take(read_along=read_along if scope == "sign" else [])
         return self.count.allowed
 
     def wait(self) -> float | None:
@@ -46,5 +49,10 @@ class SignerRateThrottle(BaseThrottle):
 
     def policy_cache_version(self) -> str | None:
         """The policy cache's version if it was read along with the count (on Redis, for /sign and /sts)."""
-        version = self.count.read.get(POLICY_VERSION_KEY) if self.count is not None else None
-        return version if isinstance(version, str) else None
+        return self.read_along(POLICY_VERSION_KEY)
+
+    def read_along(self, key: str) -> str | None:
+        """A value read along with the count (on Redis, for /sign and /sts): the policy cache's version, the
+        caller's revocation epoch (signer/revocation.py)."""
+        value = self.count.read.get(key) if self.count is not None else None
+        return value if isinstance(value, str) else None
