@@ -15,6 +15,7 @@ from qcloud.limits import STS_POLICY_LIMIT
 from qcloud.regions import REGIONS
 from signer.limits import KNOWN_ACTIONS, Limits, LimitsError, apply
 from signer.models import AccessPolicy, CloudAccount
+from signer.policy_lint import unseparated_variables
 from signer.presets import PRESETS, preset_statements
 
 REGION_CHOICES = [(code, f"{code} ({name})") for code, name in REGIONS.items()]
@@ -82,6 +83,9 @@ def sample_variables(account: CloudAccount | None, document: Any = None) -> dict
 
 
 class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    # Valid but probably unmeant (signer/policy_lint.py): shown by the admin once the policy is saved.
+    warnings: list[str] = []
+
     preset = forms.ChoiceField(
         required=False,
         choices=[("", "— keep the statements below —"), *((name, f"{name}: {text}") for name, text in PRESETS.items())],
@@ -135,6 +139,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("statements", "A policy needs at least one statement (or choose a preset).")
             return cleaned
         cleaned["statements"] = statements
+        self.warnings = unseparated_variables(statements)
         try:
             limits = Limits.from_fields(
                 max_object_size=cleaned.get("max_object_size"),
