@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from signer import services
 from signer.exception_handlers import ErrorSerializer, RequestTooLarge
 from signer.identity.authentication import BearerIdTokenAuthentication
+from signer.identity.sso import password_sign_in_allowed
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
 from signer.revocation import epoch_key
@@ -307,6 +308,8 @@ class AuthLoginApi(SignerApiView):
         )
         if user is None or not user.is_active:
             raise exceptions.ValidationError("Unable to log in with the username and password given.", code="invalid")
+        if not password_sign_in_allowed(user):
+            raise exceptions.PermissionDenied("Staff accounts sign in with single sign-on, not a password.")
         token, expiry = services.token_create(user=user)
         return Response(self.OutputSerializer({"token": token, "expiry": expiry}).data)
 
