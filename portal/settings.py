@@ -244,6 +244,8 @@ SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
 SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
 SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
 SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
+# API tokens one person may have at once (knox's TOKEN_LIMIT_PER_USER; the My access page and /api/auth/login).
+SIGNER_TOKEN_LIMIT_PER_USER = env.int("SIGNER_TOKEN_LIMIT_PER_USER", default=10)
 # ID tokens of registered identity providers (signer/identity/): how old a token may be, how long a JWKS is kept,
 # and how often an unknown `kid` may make us fetch the issuer's keys again.
 SIGNER_ID_TOKEN_MAX_AGE = env.int("SIGNER_ID_TOKEN_MAX_AGE", default=3600)
@@ -286,7 +288,7 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "portal.
 REST_FRAMEWORK = {
     # Token first, so a failed or missing token answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "signer.tokens.TrackedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -305,6 +307,7 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": __import__("datetime").timedelta(hours=SIGNER_TOKEN_TTL_HOURS),
     "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": SIGNER_TOKEN_LIMIT_PER_USER,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -42,6 +41,7 @@ from signer.scopes import MAX_SCOPES, Scope
 from signer.serializers import AnswerSerializer
 from signer.services import TemporaryCredentials
 from signer.throttling import SignerRateThrottle
+from signer.tokens import TrackedTokenAuthentication
 
 View = TypeVar("View", bound="type[CredentialsApi]")
 
@@ -114,7 +114,7 @@ class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
 class CredentialsApi(SignerApiView):
     """/sign and /sts: the same credentials (GET: the policy by name; POST: also scopes), in two envelopes."""
 
-    authentication_classes = [BearerIdTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [BearerIdTokenAuthentication, TrackedTokenAuthentication, SessionAuthentication]
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
@@ -317,7 +317,7 @@ class AuthLoginApi(SignerApiView):
 class AuthLogoutApi(SignerApiView):
     """POST /api/auth/logout: revokes the token used (at once); ends the session for browser callers."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TrackedTokenAuthentication, SessionAuthentication]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
 

@@ -367,3 +367,15 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenInfo(models.Model):
+    """What a person sees of one of their API tokens (knox's AuthToken): the name they gave it, when it was last
+    used. Never the token itself (knox keeps only its hash)."""
+
+    token = models.OneToOneField("knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="info")
+    name = models.CharField(max_length=50)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -16,7 +16,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from qcloud import policy as cam
-from signer import audit, crypto, revocation, sts
+from signer import audit, crypto, revocation, sts, tokens
 from signer.credential_cache import credentials_cached
 from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
 from signer.limits import LimitsError
@@ -244,10 +244,10 @@ def audit_prune(*, days: int) -> int:
     return deleted
 
 
-def token_create(*, user: AbstractBaseUser) -> tuple[str, datetime | None]:
-    """A knox token (hashed at rest) for an app; the plaintext is returned once, with its expiry."""
-    instance, token = AuthToken.objects.create(user=user)
-    return token, instance.expiry
+def token_create(*, user: AbstractBaseUser, name: str = "", hours: int | None = None) -> tuple[str, datetime | None]:
+    """A knox token (hashed at rest) for an app; the plaintext is returned once, with its expiry (signer/tokens.py:
+    named, a lifetime up to SIGNER_TOKEN_TTL_HOURS, at most SIGNER_TOKEN_LIMIT_PER_USER at once)."""
+    return tokens.token_create(user=user, name=name, hours=hours)
 
 
 def token_revoke(*, token: AuthToken) -> None:
