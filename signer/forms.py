@@ -16,6 +16,7 @@ from qcloud.regions import REGIONS
 from signer.limits import KNOWN_ACTIONS, Limits, LimitsError, apply
 from signer.models import AccessPolicy, CloudAccount
 from signer.policy_lint import unseparated_variables
+from signer.policy_overlap import equal_priority_conflict
 from signer.presets import PRESETS, preset_statements
 
 REGION_CHOICES = [(code, f"{code} ({name})") for code, name in REGIONS.items()]
@@ -162,6 +163,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"This policy is {encoded} characters once URL-encoded for alice; STS accepts at most "
                 f"{STS_POLICY_LIMIT}. Merge statements or use wildcards.",
             )
+        self._refuse_equal_priority(cleaned)
         duration = cleaned.get("duration")
         if account is not None and duration is not None and duration > account.max_duration:
             self.add_error(
@@ -169,6 +171,24 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"At most {account.max_duration} seconds for {'a role-based' if account.role_arn else 'this'} account.",
             )
         return cleaned
+
+    def _refuse_equal_priority(self, cleaned: dict[str, Any]) -> None:
+        priority = cleaned.get("priority")
+        if priority is None:
+            return
+        conflict = equal_priority_conflict(
+            policy_id=self.instance.pk,
+            priority=priority,
+            user_ids=[user.pk for user in cleaned.get("users") or []],
+            groups=list(cleaned.get("groups") or []),
+        )
+        if conflict is not None:
+            other, username = conflict
+            self.add_error(
+                "priority",
+                f"{username} also has policy {other.name!r} at priority {priority}: which one is their default "
+                "would be decided by name. Give one of them another priority.",
+            )
 
     def save(self, commit: bool = True) -> AccessPolicy:
         instance: AccessPolicy = super().save(commit=False)
