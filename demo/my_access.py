@@ -116,7 +116,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
     except ValueError:
         hours = tokens.max_hours()
     try:
-        token, _expiry = services.token_create(user=user, name=name, hours=hours)
+        token, _expiry = services.token_create(user=user, name=name, hours=hours, retire_oldest=False)
     except tokens.TokenLimitReached:
         messages.error(
             request,

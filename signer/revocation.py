@@ -87,8 +87,8 @@ def sessions_end(user: AbstractBaseUser) -> int:
 
 
 def tokens_end(user: AbstractBaseUser) -> int:
-    deleted, _ = AuthToken.objects.filter(user_id=user.pk).delete()
-    return int(deleted)
+    _, per_model = AuthToken.objects.filter(user_id=user.pk).delete()  # the total would count their names too
+    return int(per_model.get(AuthToken._meta.label, 0))
 
 
 def access_revoke(*, user: AbstractBaseUser, reason: str, by: str = "", end_sessions: bool = True) -> AccessRevocation:

@@ -244,10 +244,13 @@ def audit_prune(*, days: int) -> int:
     return deleted
 
 
-def token_create(*, user: AbstractBaseUser, name: str = "", hours: int | None = None) -> tuple[str, datetime | None]:
+def token_create(
+    *, user: AbstractBaseUser, name: str = "", hours: int | None = None, retire_oldest: bool = True
+) -> tuple[str, datetime | None]:
     """A knox token (hashed at rest) for an app; the plaintext is returned once, with its expiry (signer/tokens.py:
-    named, a lifetime up to SIGNER_TOKEN_TTL_HOURS, at most SIGNER_TOKEN_LIMIT_PER_USER at once)."""
-    return tokens.token_create(user=user, name=name, hours=hours)
+    named, a lifetime up to SIGNER_TOKEN_TTL_HOURS, at most SIGNER_TOKEN_LIMIT_PER_USER at once: the oldest are
+    retired, or with `retire_oldest=False` TokenLimitReached)."""
+    return tokens.token_create(user=user, name=name, hours=hours, retire_oldest=retire_oldest)
 
 
 def token_revoke(*, token: AuthToken) -> None:

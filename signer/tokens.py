@@ -44,15 +44,25 @@ def live_tokens(user: AbstractBaseUser) -> Any:
     return AuthToken.objects.filter(user_id=user.pk).exclude(expiry__lt=now)
 
 
-def token_create(*, user: AbstractBaseUser, name: str = "", hours: int | None = None) -> tuple[str, datetime | None]:
+def token_create(
+    *, user: AbstractBaseUser, name: str = "", hours: int | None = None, retire_oldest: bool = False
+) -> tuple[str, datetime | None]:
     """A knox token (hashed at rest) named `name`, living `hours` (at most SIGNER_TOKEN_TTL_HOURS, the default);
-    the plaintext is returned once, with its expiry. TokenLimitReached past SIGNER_TOKEN_LIMIT_PER_USER."""
+    the plaintext is returned once, with its expiry.
+
+    At SIGNER_TOKEN_LIMIT_PER_USER live tokens: TokenLimitReached, or with `retire_oldest` (an app signing in with
+    /api/auth/login, which cannot ask its user which device to forget) the oldest tokens are revoked to make room."""
     hours = max_hours() if hours is None else max(1, min(hours, max_hours()))
     with transaction.atomic():
-        if live_tokens(user).count() >= token_limit():
+        live = live_tokens(user)
+        excess = live.count() - token_limit() + 1
+        if excess > 0 and not retire_oldest:
             raise TokenLimitReached(
                 f"You already have {token_limit()} API tokens: revoke one you no longer use before creating another."
             )
+        if excess > 0:
+            oldest = list(live.order_by("created").values_list("digest", flat=True)[:excess])
+            AuthToken.objects.filter(digest__in=oldest).delete()
         instance, token = AuthToken.objects.create(user=user, expiry=timedelta(hours=hours))
         ApiTokenInfo.objects.create(token=instance, name=name.strip()[:50])
     return token, instance.expiry

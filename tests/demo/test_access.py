@@ -10,7 +10,7 @@ from django.test import Client
 from knox.models import AuthToken
 
 from signer.models import CloudAccount
-from tests.factories import make_policy, make_user
+from tests.factories import PASSWORD, make_policy, make_user
 
 
 def test_it_describes_the_policy_in_plain_words(alice_client: Client) -> None:
@@ -115,3 +115,19 @@ def test_it_answers_404_for_a_token_key_that_is_not_the_users(alice_client: Clie
     bobs = AuthToken.objects.get(user__username="bob")
     assert alice_client.post("/access/tokens/revoke/", {"token_key": bobs.token_key}).status_code == 404
     assert AuthToken.objects.filter(pk=bobs.pk).exists()
+
+
+def test_it_retires_the_oldest_token_when_an_app_signs_in_past_the_cap(alice: Any, settings: Any) -> None:
+    settings.SIGNER_TOKEN_LIMIT_PER_USER = 2
+    app = Client()
+    tokens = []
+    for _ in range(3):
+        answer = app.post(
+            "/api/auth/login", {"username": "alice", "password": PASSWORD}, content_type="application/json"
+        )
+        assert answer.status_code == 200
+        tokens.append(answer.json()["token"])
+    assert AuthToken.objects.filter(user=alice).count() == 2
+    oldest = Client().get("/sts", HTTP_AUTHORIZATION=f"Token {tokens[0]}")
+    assert oldest.status_code == 401
+    assert Client().get("/sts", HTTP_AUTHORIZATION=f"Token {tokens[2]}").status_code == 200
