@@ -9,10 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 
 from signer import refusals
+from signer.identity.sso_forms import PasswordLoginForm
 from signer.net import client_ip
 from signer.sliding_window import SlidingWindow, parse_rate
 
@@ -24,6 +26,7 @@ def _failures(request: HttpRequest) -> SlidingWindow:
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form: type[AuthenticationForm] = PasswordLoginForm  # refuses staff when SSO is required for them
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         failures = _failures(request)

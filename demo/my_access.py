@@ -1,5 +1,6 @@
-"""The "My access" page: the user's policies in plain words, copy-paste examples, and API tokens (shown once,
-revocable)."""
+"""The "My access" page: the user's policies in plain words, copy-paste examples, and API tokens: named, with a
+lifetime of the person's choosing, shown once after the redirect that follows their creation, revoked on
+confirmation."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
@@ -20,7 +22,8 @@ from knox.models import AuthToken
 from demo.describe import describe_policy
 from demo.errors import demo_view
 from demo.views import portal_origin
-from signer import services
+from signer import services, tokens
+from signer.models import ApiTokenInfo
 from signer.selectors import policies_for_user
 
 
@@ -50,7 +53,7 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
                 "bucket_hint": hint,
             }
         )
-    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+    listed = AuthToken.objects.filter(user=request.user).select_related("info").order_by("-created")
     base = portal_origin(request)
     example_bucket = next((p["bucket_hint"] for p in policies if p["bucket_hint"]), None)
     return {
@@ -58,7 +61,9 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
         "example_region": policies[0]["region"] if policies else "ap-guangzhou",
         "example_key": f"users/{request.user.get_username()}/photo.jpg",
         "policies": policies,
-        "tokens": tokens,
+        "tokens": listed,
+        "lifetimes": lifetime_choices(),
+        "token_limit": tokens.token_limit(),
         "base_url": base,
         "sign_url": base + reverse("signer:sign"),
         "sts_url": base + reverse("signer:sts"),
@@ -68,23 +73,59 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
 
 @demo_view
 def my_access(request: HttpRequest) -> HttpResponse:
-    return render(request, "demo/access.html", _access_context(request))
+    context = _access_context(request)
+    # A token just created is shown this once: taken out of the session as the page is rendered.
+    context["new_token"] = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    response = render(request, "demo/access.html", context)
+    if context["new_token"]:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+LIFETIMES = (1, 24, 24 * 7, 24 * 30, 24 * 90, 24 * 365)
+
+
+def lifetime_choices() -> list[tuple[int, str]]:
+    """The lifetimes a person may choose: the usual ones up to SIGNER_TOKEN_TTL_HOURS, and that maximum."""
+    longest = tokens.max_hours()
+    hours = sorted({h for h in LIFETIMES if h < longest} | {longest})
+    return [(h, describe_hours(h)) for h in hours]
+
+
+def describe_hours(hours: int) -> str:
+    if hours % 24:
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    days = hours // 24
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+NEW_TOKEN_SESSION_KEY = "demo:new-token"  # noqa: S105 - the name of a session key, not a secret
 
 
 @login_required
 @never_cache
 @require_POST
 def create_token(request: HttpRequest) -> HttpResponse:
-    """Create an API token and show it once: the page answers the POST directly, nothing stores the token."""
+    """Create a named API token, then redirect (a reload creates nothing); the page shows it once, from the session."""
     user = request.user
     if not user.is_authenticated:  # login_required lets no one else in; this tells the type checker so
         raise PermissionDenied
-    token, _expiry = services.token_create(user=user)
-    context = _access_context(request)
-    context["new_token"] = token
-    response = render(request, "demo/access.html", context, status=201)
-    response["Cache-Control"] = "no-store"
-    return response
+    name = request.POST.get("name", "").strip()[:50] or _("API token")
+    try:
+        hours = int(request.POST.get("hours") or tokens.max_hours())
+    except ValueError:
+        hours = tokens.max_hours()
+    try:
+        token, _expiry = services.token_create(user=user, name=name, hours=hours, retire_oldest=False)
+    except tokens.TokenLimitReached:
+        messages.error(
+            request,
+            _("You already have %(count)d API tokens: revoke one you no longer use first.")
+            % {"count": tokens.token_limit()},
+        )
+        return redirect("demo:access")
+    request.session[NEW_TOKEN_SESSION_KEY] = token
+    return redirect(f"{reverse('demo:access')}#tokens-title")
 
 
 def _token_for_user(request: HttpRequest, token_key: str) -> AuthToken:
@@ -99,10 +140,13 @@ def _token_for_user(request: HttpRequest, token_key: str) -> AuthToken:
 @never_cache
 @require_POST
 def revoke_token(request: HttpRequest) -> HttpResponse:
+    """Revoke one of the user's tokens, once they have confirmed (the first POST asks)."""
     token_key = request.POST.get("token_key", "")
     token = _token_for_user(request, token_key)
+    info = ApiTokenInfo.objects.filter(token=token).first()
+    name = info.name if info else token_key
+    if request.POST.get("confirm") != "yes":
+        return render(request, "demo/token_revoke.html", {"token": token, "name": name})
     services.token_revoke(token=token)
-    messages.success(
-        request, _("Token %(token)s… revoked: apps using it are refused from now on.") % {"token": token_key}
-    )
+    messages.success(request, _("Token %(name)s revoked: apps using it are refused from now on.") % {"name": name})
     return redirect("demo:access")

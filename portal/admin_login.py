@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from demo.auth_views import LoginView
+from signer.identity.sso_forms import AdminPasswordLoginForm
 
 
 class AdminLoginView(LoginView):
     template_name = "admin/login.html"
-    authentication_form = AdminAuthenticationForm
+    authentication_form = AdminPasswordLoginForm
     # A signed-in user without staff rights must see the form (and why), not be bounced back and forth.
     redirect_authenticated_user = False
 

@@ -266,6 +266,8 @@ SIGNER_ANON_RATE = env.str("SIGNER_ANON_RATE", default="30/min")
 SIGNER_LOGIN_RATE = env.str("SIGNER_LOGIN_RATE", default="10/min")
 SIGNER_CORS_ORIGINS = env.list("SIGNER_CORS_ORIGINS", default=[])
 SIGNER_TOKEN_TTL_HOURS = env.int("SIGNER_TOKEN_TTL_HOURS", default=24 * 7)
+# API tokens one person may have at once (knox's TOKEN_LIMIT_PER_USER; the My access page and /api/auth/login).
+SIGNER_TOKEN_LIMIT_PER_USER = env.int("SIGNER_TOKEN_LIMIT_PER_USER", default=10)
 # ID tokens of registered identity providers (signer/identity/): how old a token may be, how long a JWKS is kept,
 # and how often an unknown `kid` may make us fetch the issuer's keys again.
 SIGNER_ID_TOKEN_MAX_AGE = env.int("SIGNER_ID_TOKEN_MAX_AGE", default=3600)
@@ -290,10 +292,35 @@ METRICS_TOKEN = envsecret("METRICS_TOKEN")
 METRICS_STS_QUOTA = env.int("METRICS_STS_QUOTA", default=600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
+# --- Single sign-on for the portal's pages (portal/sso.py, mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = envsecret("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+# The claim that is the portal user name (exactly); new names become users only with OIDC_CREATE_USER.
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_CREATE_USER = envbool("OIDC_CREATE_USER", default=False)
+# Staff may then sign in only through SSO (the portal's and the admin's password forms refuse them).
+OIDC_REQUIRED_FOR_STAFF = envbool("OIDC_REQUIRED_FOR_STAFF", default=False)
+# What the sign-in button says: "Sign in with <name>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="SSO")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+if OIDC_RP_CLIENT_ID and not all(
+    (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT, OIDC_OP_JWKS_ENDPOINT)
+):
+    raise ImproperlyConfigured("OIDC_RP_CLIENT_ID needs the four OIDC_OP_*_ENDPOINT settings too")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "portal.sso.PortalOidcBackend"]
+
 REST_FRAMEWORK = {
     # Token first, so a failed or missing token answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "signer.tokens.TrackedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -312,6 +339,7 @@ REST_FRAMEWORK = {
 REST_KNOX = {
     "TOKEN_TTL": __import__("datetime").timedelta(hours=SIGNER_TOKEN_TTL_HOURS),
     "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": SIGNER_TOKEN_LIMIT_PER_USER,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from portal.admin_login import AdminLoginView
 from portal.health import healthz
+from portal.sso import SsoCallbackView, SsoRequestView
 from signer.metrics import metrics_view
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("demo.auth_urls")),
+    path("oidc/authenticate/", SsoRequestView.as_view(), name="sso-start"),
+    path("oidc/callback/", SsoCallbackView.as_view(), name="sso-callback"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switcher's form posts here
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("demo.urls")),

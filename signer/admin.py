@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -19,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from qcloud import policy as cam
 from signer import audit, selectors, services
+from signer.admin_users import NO_RECALL
 from signer.errors import SignerError
 from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm, pretty
 from signer.identity import keys as identity_keys
@@ -35,7 +37,7 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "appid", "masked_secret_id", "default_region", "uses_role", "is_active", "updated"]
     list_filter = ["is_active", "default_region"]
     search_fields = ["name", "appid"]
-    readonly_fields = ["created", "updated"]
+    readonly_fields = ["created", "updated", "issued_credentials"]
     actions = ["test_connection"]
     change_form_template = "admin/signer/cloudaccount/change_form.html"
 
@@ -73,6 +75,10 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 messages.ERROR,
             )
 
+    @admin.display(description="Issued credentials")
+    def issued_credentials(self, account: CloudAccount) -> str:
+        return issued_until_text(IssuedCredential.objects.filter(account=account)) if account.pk else "-"
+
     @admin.display(description="SecretId")
     def masked_secret_id(self, account: CloudAccount) -> str:
         return account.masked_secret_id
@@ -107,7 +113,18 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             {"fields": ["max_object_size", "allowed_content_types", "allowed_networks", "forbid_overwrite"]},
         ),
         (gettext_lazy("Who gets it"), {"fields": ["users", "groups"]}),
+        (gettext_lazy("Issued"), {"fields": ["issued_credentials"]}),
     ]
+    readonly_fields = ["issued_credentials"]
+
+    def save_model(self, request: HttpRequest, obj: AccessPolicy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        for warning in getattr(form, "warnings", []):
+            self.message_user(request, warning, messages.WARNING)
+
+    @admin.display(description="Issued credentials")
+    def issued_credentials(self, policy: AccessPolicy) -> str:
+        return issued_until_text(IssuedCredential.objects.filter(policy=policy)) if policy.pk else "-"
 
     def get_urls(self) -> list[URLPattern]:
         simulate = path(
@@ -161,6 +178,18 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "result": result,
         }
         return TemplateResponse(request, "admin/signer/accesspolicy/simulate.html", context)
+
+
+def issued_until_text(issued: QuerySet[IssuedCredential]) -> str:
+    """When the last credential already issued here expires: a change saved now stops the cached ones from being
+    handed out, but STS cannot recall what it issued."""
+    latest = issued.filter(expired_time__gt=timezone.now()).aggregate(latest=Max("expired_time"))["latest"]
+    if latest is None:
+        return "No credential issued here is still valid."
+    return (
+        f"The last credential already issued expires at {timezone.localtime(latest):%Y-%m-%d %H:%M:%S %Z}. "
+        f"{NO_RECALL} Saving a change stops cached ones from being handed out."
+    )
 
 
 def _context_label(key: str) -> str:
@@ -242,10 +271,11 @@ class IdentityProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class IdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Created by the identities' own sign-ins; deleting one (or disabling its user) is what an administrator does."""
 
-    list_display = ["__str__", "provider", "user", "created", "last_used"]
-    list_filter = ["provider"]
+    list_display = ["__str__", "provider", "user", "is_active", "created", "last_used"]
+    list_filter = ["provider", "is_active"]
     search_fields = ["subject", "user__username"]
     readonly_fields = ["provider", "subject", "user", "claims", "created", "last_used"]
+    fields = ["provider", "subject", "user", "is_active", "claims", "created", "last_used"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -34,11 +33,15 @@ from rest_framework.views import APIView
 from signer import services
 from signer.exception_handlers import ErrorSerializer, RequestTooLarge
 from signer.identity.authentication import BearerIdTokenAuthentication
+from signer.identity.sso import password_sign_in_allowed
 from signer.net import client_ip
+from signer.policy_cache import POLICY_VERSION_KEY
+from signer.revocation import epoch_key
 from signer.scopes import MAX_SCOPES, Scope
 from signer.serializers import AnswerSerializer
 from signer.services import TemporaryCredentials
 from signer.throttling import SignerRateThrottle
+from signer.tokens import TrackedTokenAuthentication
 
 View = TypeVar("View", bound="type[CredentialsApi]")
 
@@ -111,7 +114,7 @@ class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
 class CredentialsApi(SignerApiView):
     """/sign and /sts: the same credentials (GET: the policy by name; POST: also scopes), in two envelopes."""
 
-    authentication_classes = [BearerIdTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    authentication_classes = [BearerIdTokenAuthentication, TrackedTokenAuthentication, SessionAuthentication]
     permission_classes = [CanSign]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
@@ -126,16 +129,18 @@ class CredentialsApi(SignerApiView):
             self._throttles = super().get_throttles()
         return self._throttles
 
-    def _policy_cache_version(self) -> str | None:
+    def _read_along(self, key: str) -> str | None:
         for throttle in self.get_throttles():
             if isinstance(throttle, SignerRateThrottle):
-                return throttle.policy_cache_version()
+                return throttle.read_along(key)
         return None
 
     def _issue(self, request: Request, *, policy: str | None, scopes: list[Scope] | None) -> Response:
+        user = request.user
         credentials = services.credentials_issue(
-            user=request.user,
-            policy_cache_version=self._policy_cache_version(),
+            user=user,
+            policy_cache_version=self._read_along(POLICY_VERSION_KEY),
+            revocation_epoch=self._read_along(epoch_key(user.pk)) if user.is_authenticated else None,
             policy_name=policy or None,
             scopes=scopes,
             client_ip=client_ip(request),
@@ -322,6 +327,8 @@ class AuthLoginApi(SignerApiView):
         )
         if user is None or not user.is_active:
             raise exceptions.ValidationError("Unable to log in with the username and password given.", code="invalid")
+        if not password_sign_in_allowed(user):
+            raise exceptions.PermissionDenied("Staff accounts sign in with single sign-on, not a password.")
         token, expiry = services.token_create(user=user)
         return Response(self.OutputSerializer({"token": token, "expiry": expiry}).data)
 
@@ -329,7 +336,7 @@ class AuthLoginApi(SignerApiView):
 class AuthLogoutApi(SignerApiView):
     """POST /api/auth/logout: revokes the token used (at once); ends the session for browser callers."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TrackedTokenAuthentication, SessionAuthentication]
     throttle_classes = [SignerRateThrottle]
     throttle_scope = "sign"
 

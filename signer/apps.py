@@ -7,4 +7,6 @@ class SignerConfig(AppConfig):
     verbose_name = _("Signer")
 
     def ready(self) -> None:
-        from signer import checks, refusals, signals  # noqa: F401 - system checks, refusal audit, cache invalidation
+        # The system checks, the refusal audit, the cache invalidation, the kill switch's triggers and the reserved
+        # user name.
+        from signer import checks, refusals, revocation_signals, signals, usernames  # noqa: F401

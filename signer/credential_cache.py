@@ -1,11 +1,11 @@
 """The credential cache: temporary credentials reused while they are valid, with one STS call per cold entry.
 
-An entry is keyed by (account, policy digest, duration) and stored encrypted in the shared cache (it holds the
-temporary secret key and token) until it expires; it is handed out until its expiry minus a margin. A worker also
-remembers the entries it has decrypted: a hit spares the shared-cache GET and the Fernet decrypt, and is used only
-while the shared entry would be, so refreshing past the margin still goes through the shared cache and its
-cross-process single flight (`SingleFlight`). When STS is down, a credential that has not expired is served even past
-the margin.
+An entry is keyed by (account and its configuration version, owner, policy digest, duration) and stored encrypted in
+the shared cache (it holds the temporary secret key and token) until it expires; it is handed out until its expiry
+minus a margin. A worker also remembers the entries it has decrypted: a hit spares the shared-cache GET and the Fernet
+decrypt, and is used only while the shared entry would be, so refreshing past the margin still goes through the shared
+cache and its cross-process single flight (`SingleFlight`). When STS is down, a credential that has not expired is
+served even past the margin.
 """
 
 from __future__ import annotations
@@ -91,14 +91,17 @@ def credentials_cached(
     digest: str,
     duration: int,
     username: str,
+    owner: str = "",
     before_sts: Callable[[], None] | None = None,
 ) -> tuple[CacheEntry, bool]:
-    """Cached credentials for (account, policy, duration), or fresh ones from STS; and whether they were cached.
+    """Cached credentials for (account, policy, duration, owner), or fresh ones from STS; and whether they were cached.
 
-    `digest` identifies `policy` (its SHA-256); `username` names the STS session; `before_sts` runs just before this
-    request calls STS itself (never for an answer from the cache or from another request's call), and may raise to
-    refuse it (the per-user budget of new STS calls)."""
-    key = f"{CACHE_PREFIX}:{account.pk}:{digest}:{duration}"
+    `digest` identifies `policy` (its SHA-256); `username` names the STS session; `owner` whose entry it is (one
+    person's, and their revocation epoch: signer/revocation.py); `before_sts` runs just before this request calls
+    STS itself (never for an answer from the cache or from another request's call), and may raise to refuse it (the
+    per-user budget of new STS calls). The account's configuration version is part of the key: nothing minted under
+    its old keys or role is handed out again."""
+    key = f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:{digest}:{duration}"
     margin = margin_for(duration)
     started = time.time()
     remembered = _memo.get(key)

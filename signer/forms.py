@@ -18,6 +18,8 @@ from qcloud.limits import STS_POLICY_LIMIT
 from qcloud.regions import REGIONS
 from signer.limits import KNOWN_ACTIONS, Limits, LimitsError, apply
 from signer.models import AccessPolicy, CloudAccount
+from signer.policy_lint import unseparated_variables
+from signer.policy_overlap import equal_priority_conflict
 from signer.presets import PRESETS, preset_statements
 
 REGION_CHOICES = [(code, f"{code} ({name})") for code, name in REGIONS.items()]
@@ -91,6 +93,9 @@ def sample_variables(account: CloudAccount | None, document: Any = None) -> dict
 
 
 class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    # Valid but probably unmeant (signer/policy_lint.py): shown by the admin once the policy is saved.
+    warnings: list[str] = []
+
     preset = forms.ChoiceField(
         label=gettext_lazy("Preset"),
         required=False,
@@ -158,6 +163,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("statements", _("A policy needs at least one statement (or choose a preset)."))
             return cleaned
         cleaned["statements"] = statements
+        self.warnings = unseparated_variables(statements)
         try:
             limits = Limits.from_fields(
                 max_object_size=cleaned.get("max_object_size"),
@@ -184,6 +190,7 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                 )
                 % {"length": encoded, "limit": STS_POLICY_LIMIT},
             )
+        self._refuse_equal_priority(cleaned)
         duration = cleaned.get("duration")
         if account is not None and duration is not None and duration > account.max_duration:
             self.add_error(
@@ -196,6 +203,24 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
                 % {"seconds": account.max_duration},
             )
         return cleaned
+
+    def _refuse_equal_priority(self, cleaned: dict[str, Any]) -> None:
+        priority = cleaned.get("priority")
+        if priority is None:
+            return
+        conflict = equal_priority_conflict(
+            policy_id=self.instance.pk,
+            priority=priority,
+            user_ids=[user.pk for user in cleaned.get("users") or []],
+            groups=list(cleaned.get("groups") or []),
+        )
+        if conflict is not None:
+            other, username = conflict
+            self.add_error(
+                "priority",
+                f"{username} also has policy {other.name!r} at priority {priority}: which one is their default "
+                "would be decided by name. Give one of them another priority.",
+            )
 
     def save(self, commit: bool = True) -> AccessPolicy:
         instance: AccessPolicy = super().save(commit=False)

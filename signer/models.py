@@ -55,6 +55,9 @@ class CloudAccount(models.Model):
         ],
     )
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    # Bumped by every change to what credentials are made with (keys, role, AppID, region, active): the credential
+    # cache keys on it, so nothing minted under the old configuration is handed out again.
+    config_version = models.PositiveIntegerField(default=1, editable=False)
     created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
     updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
 
@@ -65,6 +68,28 @@ class CloudAccount(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and self._configuration_changed():
+            self.config_version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "config_version"}
+        super().save(*args, **kwargs)
+
+    def _configuration_changed(self) -> bool:
+        stored = CloudAccount.objects.filter(pk=self.pk).first()
+        if stored is None:
+            return False
+        fields = ("secret_id", "role_arn", "appid", "default_region", "is_active")
+        if any(getattr(stored, name) != getattr(self, name) for name in fields):
+            return True
+        if stored.secret_key_encrypted == self.secret_key_encrypted:
+            return False
+        try:  # re-encrypted under a new key (secrets_rotate) is the same key
+            return stored.secret_key != self.secret_key
+        except crypto.SecretsKeyError:
+            return True
 
     @property
     def secret_key(self) -> str:
@@ -396,6 +421,9 @@ class Identity(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="identity"
     )
+    is_active = models.BooleanField(
+        verbose_name=_("is active"), default=True, help_text=_("Unticked: its ID tokens are refused.")
+    )
     # Only safe literals (signer/identity/safety.py), refreshed from the token at each use.
     claims = models.JSONField(verbose_name=_("claims"), default=dict, blank=True)
     created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
@@ -419,3 +447,53 @@ def identity_variables(user: AbstractBaseUser | AnonymousUser) -> dict[str, str]
     except Identity.DoesNotExist:
         return {}
     return {f"jwt:{name}": value for name, value in identity.claims.items()}
+
+
+class AccessRevocation(models.Model):
+    """One cut-off: a user's cached credentials, API tokens and sessions ended at once (signer/revocation.py).
+
+    Also the kill switch's audit: who was cut off, why, by whom, and until when what STS had already issued stays
+    valid (STS has no revocation)."""
+
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, db_index=True)
+    reason = models.CharField(max_length=100)
+    by = models.CharField("by", max_length=150, blank=True)
+    tokens_ended = models.PositiveIntegerField(default=0)
+    sessions_ended = models.PositiveIntegerField(default=0)
+    issued_valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="When the last credential STS had already issued to this user expires."
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["user", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.reason}"
+
+
+class SignedInSession(models.Model):
+    """Which sessions a user has signed in with, so that a cut-off can end them (Django keeps no such index)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, db_index=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenInfo(models.Model):
+    """What a person sees of one of their API tokens (knox's AuthToken): the name they gave it, when it was last
+    used. Never the token itself (knox keeps only its hash)."""
+
+    token = models.OneToOneField("knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="info")
+    name = models.CharField(max_length=50)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from qcloud import policy as cam
-from signer import audit, crypto, sts
+from signer import audit, crypto, revocation, sts, tokens
 from signer.credential_cache import credentials_cached
 from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
 from signer.limits import LimitsError
 from signer.logging import register_secret
 from signer.memo import Memo
-from signer.models import AccessPolicy, CloudAccount, IssuedCredential, Refusal
+from signer.models import ANONYMOUS_USERNAME, AccessPolicy, CloudAccount, IssuedCredential, Refusal
 from signer.scopes import Scope, bucket_hint, scopes_narrow
 from signer.selectors import policy_for_user
 from signer.throttling import sts_budget_take
@@ -70,12 +70,17 @@ def credentials_issue(
     user_agent: str = "",
     policy_cache_version: str | None = None,
     audit_each_use: bool = True,
+    revocation_epoch: str | None = None,
 ) -> TemporaryCredentials:
     """Temporary credentials for `user` under their policy (narrowed to `scopes` when given); cached and audited.
 
     `policy_cache_version`: the policy cache's version if the caller has just read it (the API reads it along with
-    the throttle's count), which spares the policy lookup its own round trip. `audit_each_use=False` (the pages):
-    one audit row per credential, user and address (signer.audit.first_page_use), not one per view."""
+    the throttle's count), which spares the policy lookup its own round trip; `revocation_epoch` the same for the
+    user's epoch (signer/revocation.py). `audit_each_use=False` (the pages): one audit row per credential, user and
+    address (signer.audit.first_page_use), not one per view.
+
+    Every credential names one person: the cache holds one entry per user (anonymous callers share theirs), and the
+    STS session name carries the user's id and name, which is what COS and CloudAudit logs show."""
     access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
@@ -95,14 +100,20 @@ def credentials_issue(
     else:
         final, digest = rendered, rendered_digest
     duration = min(access_policy.duration, account.max_duration)
-    username = user.get_username() if user.is_authenticated else "anonymous"
+    if user.is_authenticated:
+        username = user.get_username()
+        owner = f"u{user.pk}@{revocation.user_epoch(user.pk, read=revocation_epoch)}"
+        session_name = f"{user.pk}-{username}"
+    else:
+        username = owner = session_name = ANONYMOUS_USERNAME
     budget = str(user.pk) if user.is_authenticated else f"ip:{client_ip or ''}"
     entry, from_cache = credentials_cached(
         account=account,
         policy=final,
         digest=digest,
         duration=duration,
-        username=username,
+        username=session_name,
+        owner=owner,
         before_sts=lambda: sts_budget_take(budget),
     )
     register_secret(entry.tmp_secret_key, entry.session_token)
@@ -252,10 +263,13 @@ def audit_prune(*, days: int) -> int:
     return deleted + refused
 
 
-def token_create(*, user: AbstractBaseUser) -> tuple[str, datetime | None]:
-    """A knox token (hashed at rest) for an app; the plaintext is returned once, with its expiry."""
-    instance, token = AuthToken.objects.create(user=user)
-    return token, instance.expiry
+def token_create(
+    *, user: AbstractBaseUser, name: str = "", hours: int | None = None, retire_oldest: bool = True
+) -> tuple[str, datetime | None]:
+    """A knox token (hashed at rest) for an app; the plaintext is returned once, with its expiry (signer/tokens.py:
+    named, a lifetime up to SIGNER_TOKEN_TTL_HOURS, at most SIGNER_TOKEN_LIMIT_PER_USER at once: the oldest are
+    retired, or with `retire_oldest=False` TokenLimitReached)."""
+    return tokens.token_create(user=user, name=name, hours=hours, retire_oldest=retire_oldest)
 
 
 def token_revoke(*, token: AuthToken) -> None:

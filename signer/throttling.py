@@ -8,7 +8,8 @@ call (a cache miss: a new policy, a new set of scopes, a credential near its exp
 tightly (SIGNER_STS_RATE, `sts_budget_take`, called by the credential cache only when it is about to call STS).
 
 One cache round trip per request (a sliding-window counter, signer/sliding_window.py), where DRF's own throttles make
-two; on Redis the policy cache's version, which /sign and /sts read next, comes back in the same round trip.
+two; on Redis the policy cache's version and the caller's revocation epoch, which /sign and /sts read next, come
+back in the same round trip.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from signer import refusals
 from signer.errors import StsThrottled
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
+from signer.revocation import epoch_key
 from signer.sliding_window import Count, SlidingWindow, parse_rate
 
 CACHE_FORMAT = "throttle:%(scope)s:%(ident)s"
@@ -46,7 +48,8 @@ class SignerRateThrottle(BaseThrottle):
         # As DRF's ScopedRateThrottle: the user when authenticated, the client's address otherwise.
         ident = str(request.user.pk) if authenticated else client_ip(request) or ""
         window = SlidingWindow(CACHE_FORMAT % {"scope": scope, "ident": ident}, limit, duration)
-        self.count = window.take(read_along=[POLICY_VERSION_KEY] if scope == "sign" else [])
+        read_along = [POLICY_VERSION_KEY, *([epoch_key(request.user.pk)] if authenticated else [])]
+        self.count = window.take(read_along=read_along if scope == "sign" else [])
         if not self.count.allowed:
             refusals.throttled(request, scope)
         return self.count.allowed
@@ -57,8 +60,13 @@ class SignerRateThrottle(BaseThrottle):
 
     def policy_cache_version(self) -> str | None:
         """The policy cache's version if it was read along with the count (on Redis, for /sign and /sts)."""
-        version = self.count.read.get(POLICY_VERSION_KEY) if self.count is not None else None
-        return version if isinstance(version, str) else None
+        return self.read_along(POLICY_VERSION_KEY)
+
+    def read_along(self, key: str) -> str | None:
+        """A value read along with the count (on Redis, for /sign and /sts): the policy cache's version, the
+        caller's revocation epoch (signer/revocation.py)."""
+        value = self.count.read.get(key) if self.count is not None else None
+        return value if isinstance(value, str) else None
 
 
 def sts_budget_take(ident: str) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from signer.identity.safety import is_safe_literal, safe_claims
 from signer.identity.tokens import InvalidIdToken, VerifiedToken
 from signer.models import AccessPolicy, Identity, IdentityProvider
+from signer.revocation import revoked_since
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ def _find(token: VerifiedToken) -> Identity | None:
 def identity_login(*, token: VerifiedToken) -> AbstractBaseUser:
     """The user of this identity (created on first use), with its stored claims and its policies brought up to date.
 
-    Refused when the user has been disabled."""
+    Refused when the user or the identity has been disabled, and for a token issued before the user's access was
+    revoked (signer/revocation.py): ID tokens cannot be recalled, so the portal stops honouring the old ones."""
     identity = _find(token)
     if identity is None:
         try:
@@ -107,6 +109,10 @@ def identity_login(*, token: VerifiedToken) -> AbstractBaseUser:
     user = identity.user
     if not user.is_active:
         raise IdentityUnavailable("This identity's portal user is disabled.")
+    if not identity.is_active:
+        raise IdentityUnavailable("This identity is disabled.")
+    if revoked_since(user.pk, float(token.claims.get("iat") or 0)):
+        raise IdentityUnavailable("This identity's access was revoked after the ID token was issued: sign in again.")
     claims = stored_claims(token.claims)
     now = timezone.now()
     if claims != identity.claims or now - identity.last_used > LAST_USED_PRECISION:

@@ -94,6 +94,7 @@ def test_it_screenshots_the_remaining_pages(portal: Portal, page: Any, artifacts
     login(page, portal, "alice")
     page.goto(f"{portal.url}/access/")
     screenshot(page, artifacts_dir, "access")
+    page.get_by_test_id("token-name").fill("iPhone")
     page.get_by_test_id("create-token").click()
     assert page.get_by_test_id("new-token").input_value()
     screenshot(page, artifacts_dir, "access-token-created")

@@ -375,7 +375,7 @@ def test_it_creates_tokens_only_for_the_signed_in_user(alice: Any, bob: Any) -> 
     browser = Client()
     browser.force_login(bob)
     response = browser.post("/access/tokens/", {"user": alice.pk, "username": "alice"})
-    assert response.status_code == 201
+    assert response.status_code == 302
     assert AuthToken.objects.filter(user=bob).count() == 1
     assert not AuthToken.objects.filter(user=alice).exists()
 

@@ -178,7 +178,7 @@ def test_it_refuses_a_token_revoked_from_the_access_page_at_once(api: Api, alice
     browser = Client()
     browser.force_login(alice)
     key = AuthToken.objects.get(user=alice).token_key
-    assert browser.post("/access/tokens/revoke/", {"token_key": key}).status_code == 302
+    assert browser.post("/access/tokens/revoke/", {"token_key": key, "confirm": "yes"}).status_code == 302
     # Refused at once, although credentials for this user are still cached.
     assert_envelope(api.get("/sign", token=token), 401, "AuthenticationFailed")
     assert_envelope(api.get("/sts", token=token), 401, "AuthenticationFailed")

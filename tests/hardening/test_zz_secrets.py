@@ -79,7 +79,9 @@ def test_it_walks_a_journey_that_creates_every_kind_of_secret(
     browser.force_login(alice)
     for path in ("/", f"/regions/{REGION}/", f"/buckets/{REGION}/{DEMO_BUCKET}/", "/access/"):
         assert browser.get(path).status_code == 200, path
-    assert browser.post("/access/tokens/").status_code == 201
+    created = browser.post("/access/tokens/")
+    assert created.status_code == 302
+    assert 'id="new-token"' in browser.get(created["Location"]).content.decode()  # shown once, after the redirect
     admin = Client()
     admin.force_login(make_user("charlie", is_superuser=True))
     assert admin.get(f"/admin/signer/cloudaccount/{account.pk}/change/").status_code == 200

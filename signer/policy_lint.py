@@ -1,0 +1,39 @@
+"""Warnings about policies that are valid but probably not what their author meant.
+
+A variable that names a person (`${username}`, `${user_id}`, `${jwt:<claim>}`) and is followed by anything but a
+separator lets one person reach another's objects: `users/${username}*` renders as `users/al*` for al, which matches
+`users/alice/...`. Followed by `/` (a folder of their own), or ending the resource (one object), it cannot.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PERSON = re.compile(r"\$\{(username|user_id|jwt:[^}]+)\}(.?)")
+SEPARATORS = frozenset({"/", ""})
+
+
+def _resources(statements: Any) -> list[str]:
+    found: list[str] = []
+    for statement in statements if isinstance(statements, list) else []:
+        resource = statement.get("resource") if isinstance(statement, dict) else None
+        values = [resource] if isinstance(resource, str) else resource if isinstance(resource, list) else []
+        found.extend(value for value in values if isinstance(value, str))
+    return found
+
+
+def unseparated_variables(statements: Any) -> list[str]:
+    """One warning per resource where a person's variable is not followed by a separator."""
+    warnings = []
+    for resource in _resources(statements):
+        for match in _PERSON.finditer(resource):
+            if match.group(2) not in SEPARATORS:
+                variable = match.group(1)
+                warnings.append(
+                    f"In {resource!r}, ${{{variable}}} is followed by {match.group(2)!r}, not by '/': a user whose "
+                    f"name begins another's (al, alice) would reach the other's objects. Write "
+                    f"${{{variable}}}/ for a folder of their own."
+                )
+                break
+    return warnings
