@@ -84,6 +84,11 @@ def margin_for(duration: int) -> int:
     return max(MIN_MARGIN, duration // 5)
 
 
+def entry_key(*, account: CloudAccount, owner: str, digest: str, duration: int) -> str:
+    """Where one owner's credential for (account configuration, policy, duration) is cached."""
+    return f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:{digest}:{duration}"
+
+
 def credentials_cached(
     *,
     account: CloudAccount,
@@ -101,7 +106,7 @@ def credentials_cached(
     STS itself (never for an answer from the cache or from another request's call), and may raise to refuse it (the
     per-user budget of new STS calls). The account's configuration version is part of the key: nothing minted under
     its old keys or role is handed out again."""
-    key = f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:{digest}:{duration}"
+    key = entry_key(account=account, owner=owner, digest=digest, duration=duration)
     margin = margin_for(duration)
     started = time.time()
     remembered = _memo.get(key)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.utils import translation
 
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
@@ -84,6 +85,15 @@ def static_files_unhashed(settings: Any, empty_static_root: Path) -> None:
         **django_settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a page request in another language leaves that language active
+    in the thread (LocaleMiddleware activates it and nothing resets it), and would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from signer import audit, services
-from signer.credential_cache import CACHE_PREFIX, CacheEntry, credential_memo_clear
+from signer import audit, revocation, services
+from signer.credential_cache import CacheEntry, credential_memo_clear, entry_key
 from signer.models import CloudAccount
 from tests.factories import make_account
 from tests.ops.conftest import Scrape
@@ -96,7 +96,8 @@ def test_it_counts_sts_errors_and_unavailability(scrape: Scrape, account: CloudA
 def test_it_counts_single_flight_waits(scrape: Scrape, token_client: TokenClient, alice: Any, alice_token: str) -> None:
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
-    key = f"{CACHE_PREFIX}:{access_policy.account.pk}:{digest}:{access_policy.duration}"
+    owner = f"u{alice.pk}@{revocation.user_epoch(alice.pk)}"
+    key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
     # Another request leads this cold entry and has just published that STS is unavailable: we wait for it, once.
     cache.set(f"{key}:lock", "other-leader", timeout=30)
     cache.set(f"{key}:err:other-leader", {"unavailable": "timed out"}, timeout=30)
@@ -135,7 +136,8 @@ def test_it_counts_stale_credentials_served_while_sts_is_down(
 ) -> None:
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
-    key = f"{CACHE_PREFIX}:{access_policy.account.pk}:{digest}:{access_policy.duration}"
+    owner = f"u{alice.pk}@{revocation.user_epoch(alice.pk)}"
+    key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
     # A credential inside its refresh margin (100 s left of 1800): due for a refresh, still valid.
     aging = CacheEntry("AKIDAGING", "aging-key", "aging-token", int(time.time()) - 1700, int(time.time()) + 100, "", "")
     cache.set(key, aging.dump(), timeout=100)
