@@ -55,11 +55,17 @@ class Call:
         return self.request.target.region or ""
 
     def param(self, name: str, default: str | None = None) -> str | None:
+        """A query parameter, by name in any case, when the signature binds it (an unsigned one counts for nothing:
+        anyone holding a presigned URL could append it). The request has no two parameters of one name (request.py)."""
         lower = name.lower()
         for key, value in self.request.params.items():
-            if key.lower() == lower:
+            if key.lower() == lower and self.caller.signs(key):
                 return value
         return default
+
+    def signed_names(self) -> list[str]:
+        """The query parameter names the signature binds, as sent."""
+        return [name for name in self.request.params if self.caller.signs(name)]
 
     def context(self) -> RequestContext:
         """What CAM conditions look at: this request's size, type, client address and x-cos-acl."""
