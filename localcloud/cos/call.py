@@ -7,7 +7,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass, replace
 
-from localcloud.cos import auth
+from localcloud.cos import auth, encryption
 from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
 from localcloud.cos.request import CosRequest
@@ -123,6 +123,7 @@ class Call:
         for name, value in self.request.headers.items():
             if name.startswith("x-cos-meta-"):
                 kept[name] = value
+        kept.update(encryption.stored_headers(self.request.headers))
         return kept
 
     def content_md5(self) -> bytes | None:

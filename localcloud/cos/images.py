@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-from localcloud.cos import xml
+from localcloud.cos import encryption, xml
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, invalid_argument, no_such_key
 from localcloud.cos.request import Response
@@ -194,6 +194,7 @@ def _read_all(handle: BinaryIO, size: int) -> bytes:
 def process(call: Call, info: ObjectInfo, rule_text: str) -> Response:
     """The processed image of `info`, in memory (its source at most MAX_SOURCE_BYTES)."""
     rule = parse(rule_text)
+    encryption.require_key(call, info.headers)
     if info.size > MAX_SOURCE_BYTES:
         raise _too_large(f"{info.size} bytes, at most {MAX_SOURCE_BYTES} may be processed")
     try:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from localcloud.cos import auth, binding, cors, routes
+from localcloud.cos import auth, binding, cors, encryption, routes
 from localcloud.cos.call import Call
 from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError
@@ -86,7 +86,9 @@ class CosService:
         )
         caller = auth.authenticate(request, self.ctx.credentials, self.ctx.clock())
         binding.require_signed(request, route.subresources, caller.signs)
-        response = run(route, Call(self.ctx, request, caller, route.operation))
+        call = Call(self.ctx, request, caller, route.operation)
+        response = run(route, call)
+        encryption.finish(route.operation, call, response)
         binding.protect(route.operation, response)
         return response
 
