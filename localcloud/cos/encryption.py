@@ -145,6 +145,11 @@ def finish(operation: str, call: Call, response: Response) -> None:
         return
     stored = response.header(KEY_HASH)
     response.headers = [(name, value) for name, value in response.headers if name.lower() != KEY_HASH]
+    if response.status == 304:  # a 304 carries no stored headers, yet must not confirm an ETag without the key
+        info = call.storage.get_object(call.bucket_name, call.key)
+        if info is not None:
+            require_key(call, info.headers)
+        return
     if stored is not None and response.status < 300:
         try:
             _check_customer_key(call, stored)

@@ -67,6 +67,11 @@ def test_it_requires_the_same_customer_key_to_read(localcloud: RunningServer, ro
         root.get_object(Bucket=bucket, Key="c.txt", **customer_key())
     assert cos_error(excinfo)[:2] == (403, "AccessDenied")
 
+    # A conditional GET does not confirm the ETag without the key either.
+    with pytest.raises(CosServiceError) as excinfo:
+        root.get_object(Bucket=bucket, Key="c.txt", IfNoneMatch=put["ETag"])
+    assert cos_error(excinfo)[:2] == (400, "InvalidArgument")
+
     # The key is never on disk in clear (nor base64).
     data = Path(localcloud.app.config.data_dir)
     raw_key = base64.b64decode(key["SSECustomerKey"])
