@@ -37,6 +37,13 @@ TOKEN = "x-cos-security-token"  # noqa: S105 - a header name, not a secret
 class Caller:
     principal: Principal | None  # None: anonymous (unsigned)
     presigned: bool
+    # The query parameter names the signature binds (q-url-param-list: lower case, percent-encoded as signed). Only
+    # these may change the answer: an unsigned response-content-disposition, prefix or imageMogr2 rule appended to a
+    # presigned URL counts for nothing (cos-python-sdk-v5 and cos-js-sdk-v5 sign every parameter they send).
+    signed_params: frozenset[str] = frozenset()
+
+    def signs(self, name: str) -> bool:
+        return cos_signature.encode(name).lower() in self.signed_params
 
     @property
     def anonymous(self) -> bool:
@@ -48,11 +55,28 @@ def _policy(text: str) -> Policy:
     return parse_policy(text)
 
 
+def _strict(value: str) -> str:
+    """The signature's fields as sent: COS does not trim them, so a SecretId or signature with stray whitespace
+    (a copy-paste accident, or a proxy's doing) names another key or another signature and fails, as on COS."""
+    for part in value.split("&"):
+        name, _, field_value = part.partition("=")
+        if name != name.strip() or field_value != field_value.strip():
+            if name.strip() == "q-ak":
+                raise CosError(403, "InvalidAccessKeyId", "The access key Id format you provided is invalid.")
+            raise CosError(
+                403,
+                "SignatureDoesNotMatch",
+                f"The Signature you specified is invalid: its field {name.strip()[:40]!r} has leading or trailing "
+                "whitespace.",
+            )
+    return value
+
+
 def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None:
     header = request.headers.get("authorization", "").strip()
     if header:
         try:
-            return cos_signature.parse_authorization(header), False
+            return cos_signature.parse_authorization(_strict(header)), False
         except cos_signature.SignatureFormatError as exc:
             raise access_denied(f"The Authorization header is not a valid COS signature: {exc}.") from exc
     names = {name.lower(): name for name in request.params}
@@ -62,7 +86,7 @@ def _signature_fields(request: CosRequest) -> tuple[dict[str, str], bool] | None
         else:
             value = "&".join(f"{name}={request.params[names[name]]}" for name in cos_signature.FIELDS if name in names)
         try:
-            return cos_signature.parse_authorization(value), True
+            return cos_signature.parse_authorization(_strict(value)), True
         except cos_signature.SignatureFormatError as exc:
             raise access_denied(f"The presigned URL does not carry a valid COS signature: {exc}.") from exc
     return None
@@ -98,7 +122,7 @@ def authenticate(request: CosRequest, credentials: CredentialStore, now: float) 
             raise access_denied(
                 f"Request has expired: the temporary credentials expired at {_iso(principal.expires_at)}."
             )
-    return Caller(principal, presigned)
+    return Caller(principal, presigned, frozenset(cos_signature.split_list(fields["q-url-param-list"].lower())))
 
 
 def _outside_window(start: float, end: float, now: float) -> CosError:

@@ -79,7 +79,13 @@ def put_bucket(call: Call) -> Response:
         raise CosError(400, "InvalidLocationConstraint", f"The specified region {call.region!r} is not valid.")
     initial = acl.from_headers(call.request.headers, for_object=False)
     if not call.storage.create_bucket(call.bucket_name, call.region):
-        raise CosError(409, "BucketAlreadyExists", f"The requested bucket name {call.bucket_name} is not available.")
+        # The name carries this account's appid (checked above), so an existing bucket of that name is the caller's
+        # own account's: COS answers BucketAlreadyOwnedByYou for it, BucketAlreadyExists only for another account's.
+        raise CosError(
+            409,
+            "BucketAlreadyOwnedByYou",
+            f"The bucket {call.bucket_name} you tried to create already exists, and your account owns it.",
+        )
     if initial is not None:
         call.storage.set_bucket_acl(call.bucket_name, initial)
     return Response(200)

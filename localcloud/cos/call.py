@@ -8,7 +8,7 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass
 
-from localcloud.cos import acl, auth
+from localcloud.cos import acl, auth, encryption
 from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError, invalid_argument, no_such_bucket
 from localcloud.cos.request import CosRequest
@@ -56,11 +56,22 @@ class Call:
         return self.request.target.region or ""
 
     def param(self, name: str, default: str | None = None) -> str | None:
+        """A query parameter, by name in any case, when the signature binds it (an unsigned one counts for nothing:
+        anyone holding a presigned URL could append it). The request has no two parameters of one name (request.py).
+
+        GetService's paging parameters are the exception: cos-python-sdk-v5's list_buckets signs no query parameter
+        (it builds CosS3Auth without params), COS pages by them all the same, and a bucket list is no presigned
+        link's answer to alter."""
         lower = name.lower()
+        unsigned_ok = self.operation == "GetService"
         for key, value in self.request.params.items():
-            if key.lower() == lower:
+            if key.lower() == lower and (unsigned_ok or self.caller.signs(key)):
                 return value
         return default
+
+    def signed_names(self) -> list[str]:
+        """The query parameter names the signature binds, as sent."""
+        return [name for name in self.request.params if self.caller.signs(name)]
 
     def context(self) -> RequestContext:
         """What CAM conditions look at: this request's own size, type, client address, x-cos-acl and
@@ -153,6 +164,7 @@ class Call:
         for name, value in self.request.headers.items():
             if name.startswith("x-cos-meta-"):
                 kept[name] = value
+        kept.update(encryption.stored_headers(self.request.headers))
         return kept
 
     def content_md5(self) -> bytes | None:

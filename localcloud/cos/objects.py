@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 
-from localcloud.cos import acl, tagging, xml
+from localcloud.cos import acl, images, tagging, xml
 from localcloud.cos.call import Call
 from localcloud.cos.errors import CosError, no_such_key
 from localcloud.cos.request import Response
@@ -173,6 +173,9 @@ def get_object(call: Call) -> Response:
     unchanged = _preconditions(call, info)
     if unchanged is not None:
         return unchanged
+    rule = images.requested(call)
+    if rule is not None:  # ?imageMogr2/...: the processed image (Cloud Infinite), not the stored bytes
+        return images.process(call, info, rule)
     headers = _object_headers(call, info)
     byte_range = _byte_range(call.request.headers.get("range"), info.size)
     try:

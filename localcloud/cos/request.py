@@ -34,6 +34,8 @@ class CosRequest:
     params: dict[str, str]
     # Header names in lower case.
     headers: dict[str, str]
+    # The operation once routed, with its sub-resources ("ListParts?uploadid"), for the request log.
+    operation: str = ""
 
     @classmethod
     def from_environ(cls, environ: Environ, request_id: str) -> CosRequest:
@@ -53,7 +55,7 @@ class CosRequest:
                 headers[name.replace("_", "-").lower()] = environ[name]
         host = headers.get("host") or environ.get("SERVER_NAME", "")
         query = environ.get("QUERY_STRING", "")
-        params = dict(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
+        params = _unique_params(parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"))
         target = resolve(host, raw_path)
         return cls(
             environ, request_id, environ.get("REQUEST_METHOD", "GET").upper(), host, raw_path, target, params, headers
@@ -91,6 +93,21 @@ class CosRequest:
         if len(data) > limit:
             raise CosError(400, "EntityTooLarge", f"The XML body may be at most {limit} bytes.")
         return bytes(data)
+
+
+def _unique_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The query as a mapping; a name given twice, in any case, is refused. The signature check and the handlers
+    both read parameters by name case-insensitively, so with two copies the one signed and the one acted on could
+    differ (a `Response-Content-Disposition` placed before the signed `response-content-disposition`). COS's answer to
+    a duplicated parameter is not documented; 400 InvalidArgument is its answer to a malformed parameter."""
+    params: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, value in pairs:
+        if name.lower() in seen:
+            raise CosError(400, "InvalidArgument", f"The query parameter {name[:60]!r} is given more than once.")
+        seen.add(name.lower())
+        params[name] = value
+    return params
 
 
 class _ClientBody:

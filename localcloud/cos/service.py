@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from localcloud.cos import auth, cors, routes
+from localcloud.cos import auth, binding, cors, encryption, routes
 from localcloud.cos.call import Call
 from localcloud.cos.context import Context
 from localcloud.cos.errors import CosError
@@ -65,7 +65,9 @@ class CosService:
                 response.headers.extend(self._cors_headers(request, response))
             except Exception:
                 log.exception("CORS headers for %s %s failed", method, request.raw_path)
-        log.info("%s %s -> %s", method, request.raw_path if request else "?", response.status)
+        # The operation and its sub-resources, never the query: it holds presigned signatures and tokens.
+        operation = request.operation if request is not None and request.operation else "-"
+        log.info("%s %s %s -> %s", operation, method, request.raw_path if request else "?", response.status)
         return response.send(environ, start_response, head=method == "HEAD")
 
     def _serve(self, request: CosRequest) -> Response:
@@ -79,8 +81,16 @@ class CosService:
         except UnsupportedOperation as exc:
             raise CosError(501, "NotImplemented", f"localcloud does not implement this request: {exc}.") from exc
         self.ctx.stats.add(f"cos:{route.operation}")
+        request.operation = route.operation + (
+            f" ?{'&'.join(sorted(route.subresources))}" if route.subresources else ""
+        )
         caller = auth.authenticate(request, self.ctx.credentials, self.ctx.clock())
-        return run(route, Call(self.ctx, request, caller, route.operation))
+        binding.require_signed(request, route.subresources, caller.signs)
+        call = Call(self.ctx, request, caller, route.operation)
+        response = run(route, call)
+        encryption.finish(route.operation, call, response)
+        binding.protect(route.operation, response)
+        return response
 
     def _preflight(self, request: CosRequest) -> Response:
         self.ctx.stats.add("cos:Preflight")

@@ -102,7 +102,8 @@ def test_it_explains_bucket_already_exists_next_to_the_name(admin_client: Client
     response = admin_client.post(f"/regions/{REGION}/", {"name": bucket.rsplit("-", 1)[0]})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "already exists" in body
+    # Re-creating one's own bucket is BucketAlreadyOwnedByYou on COS (and localcloud).
+    assert "already has a bucket with this name" in body
     assert 'id="id_name-error"' in body
 
 

@@ -60,7 +60,8 @@ class Cloud:
         query = urlencode(params or {}, quote_via=quote)
         sent = dict(headers or {})
         if sign and "Authorization" not in sent:
-            sent["Authorization"] = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key)
+            # Every parameter signed, as the SDKs sign them: localcloud ignores unsigned ones.
+            sent["Authorization"] = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params)
         connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
         try:
             connection.putrequest(method, path + (f"?{query}" if query else ""), skip_accept_encoding=True)

@@ -60,7 +60,7 @@ def test_it_refuses_an_existing_or_invalid_bucket_name(
 ) -> None:
     with pytest.raises(CosServiceError) as excinfo:
         root.create_bucket(Bucket=bucket)
-    assert cos_error(excinfo)[:2] == (409, "BucketAlreadyExists")
+    assert cos_error(excinfo)[:2] == (409, "BucketAlreadyOwnedByYou")
 
     for bad in ["noappid", "x" * 51 + "-1250000000", "wrongappid-1300000000"]:
         with pytest.raises(CosServiceError) as excinfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import parse_qsl
 
 import pytest
 import requests
@@ -184,11 +185,13 @@ def test_it_never_answers_bad_input_with_a_server_error(localcloud: RunningServe
         ("POST", "/k", {"x-cos-copy-source": "elsewhere/k"}, 501, "NotImplemented"),
     ]
     for method, path, headers, status, code in cases:
-        key = path.split("?")[0].lstrip("/")
+        key, _, query = path.partition("?")
+        key = key.lstrip("/")
         signed = dict(headers)
         if "Authorization" not in signed:
+            params = dict(parse_qsl(query, keep_blank_values=True))
             signed["Authorization"] = make_authorization(
-                DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, headers={"host": host}
+                DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params, headers={"host": host}
             )
         response = requests.request(method, base + path, headers=signed, timeout=10)
         assert response.status_code == status, (method, path, response.text)
