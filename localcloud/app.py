@@ -1,7 +1,8 @@
 """The WSGI application: one port for both APIs.
 
-`POST /` with an `X-TC-Action` header is STS (API 3.0); `/_localcloud/*` is the emulator's own read-only
-introspection (request counters, used by tests and benchmarks); everything else is the COS XML API.
+`POST /` (or `GET /`) signed as an API 3.0 call is STS or CAM (`localcloud.api`); `/_localcloud/*` is the
+emulator's own read-only introspection (request counters, used by tests and benchmarks); everything else is the COS
+XML API.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from localcloud import sts
+from localcloud import api, cam, sts
 from localcloud.config import Config
 from localcloud.cos.context import Context
 from localcloud.cos.service import CosService
@@ -28,6 +29,7 @@ class LocalCloud:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.credentials = CredentialStore(config)
         self.stats = Stats()
+        self.api = api.State(config)
         storage = Storage(config.data_dir / "cos", config.clock)
         self.cos = CosService(Context(config, self.credentials, self.stats, config.clock, storage))
 
@@ -37,8 +39,8 @@ class LocalCloud:
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path == "/" and environ.get("REQUEST_METHOD") in ("POST", "GET") and environ.get("HTTP_X_TC_ACTION"):
-            return sts.handle(self, environ, start_response)
+        if api.is_api_request(environ):
+            return api.handle(self, environ, start_response, {"sts": sts.STS, "cam": cam.CAM})
         if path.startswith("/_localcloud/"):
             return self._introspect(path, start_response)
         return self.cos.handle(environ, start_response)

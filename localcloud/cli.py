@@ -28,6 +28,8 @@ Every flag defaults to its environment variable, then to the documented default:
   --data LOCALCLOUD_DATA (var/localcloud)     --appid LOCALCLOUD_APPID (1250000000)
   --secret-id / --secret-key LOCALCLOUD_SECRET_ID / LOCALCLOUD_SECRET_KEY (the development root keys)
   --uin LOCALCLOUD_UIN (100000000001)         --roles-file LOCALCLOUD_ROLES_FILE
+  LOCALCLOUD_STS_RATE (600): GetFederationToken + AssumeRole calls per second before RequestLimitExceeded
+  LOCALCLOUD_STS_DURATION_CAP (unset): for tests, issued credentials live at most this many seconds
 
 Roles (for AssumeRole) and sub-accounts (permanent keys limited by a CAM policy):
   --role uploader=policies/uploader.json
@@ -41,7 +43,11 @@ Roles (for AssumeRole) and sub-accounts (permanent keys limited by a CAM policy)
       {"roles": {"uploader": {<policy>}},
        "subaccounts": {"AKIDPORTAL": {"secret_key": "portalsecret", "policy": {<policy>}}}}
       or just {"uploader": {<policy>}, ...}. Without --roles-file or LOCALCLOUD_ROLES_FILE, <data>/roles.json is
-      read when it exists. Flags add to (and override) what the file defines.
+      read when it exists. Flags add to (and override) what the file defines. These roles are trusted by the
+      account's principals (qcs::cam::uin/<uin>:root).
+  CAM (API 3.0, version 2019-01-16, the root key only): CreateRole, AddUser, CreateAccessKey, CreatePolicy,
+      AttachRolePolicy, AttachUserPolicy, ... as tencentcloud-sdk-python-cam calls them; kept in <data> and
+      used at once, no restart.
 
 Point the SDKs at it:
   STS: HttpProfile(endpoint="127.0.0.1:9100", protocol="http")

@@ -19,6 +19,7 @@ DEFAULT_APPID = "1250000000"
 DEFAULT_UIN = "100000000001"
 # Roles and sub-accounts kept with the data, read at start when no other roles file is named.
 ROLES_FILE_NAME = "roles.json"
+DEFAULT_STS_RATE = 600
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 
 
@@ -35,6 +36,11 @@ class Config:
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Sub-accounts: SecretId -> (SecretKey, CAM policy dict). Their permanent keys are limited by that policy.
     subaccounts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # GetFederationToken + AssumeRole calls admitted per second for the account, as STS's quota (600/s).
+    sts_rate: int = DEFAULT_STS_RATE
+    # A test option real STS does not have: when set, issued credentials live at most this many seconds whatever
+    # DurationSeconds asked (clamped, not refused), so a portal asking for 1800 s can be seen handling expiry.
+    sts_duration_cap: int | None = None
     # Injected so tests can move time; everything in localcloud reads the clock through here.
     clock: Callable[[], float] = time.time
 
@@ -54,6 +60,8 @@ class Config:
             "uin": os.environ.get("LOCALCLOUD_UIN") or DEFAULT_UIN,
             "host": os.environ.get("LOCALCLOUD_HOST") or "127.0.0.1",
             "port": _env_int("LOCALCLOUD_PORT", 9100),
+            "sts_rate": _env_int("LOCALCLOUD_STS_RATE", DEFAULT_STS_RATE),
+            "sts_duration_cap": _env_int("LOCALCLOUD_STS_DURATION_CAP", 0) or None,
             "roles": {},
             "subaccounts": {},
         }
@@ -68,6 +76,8 @@ class Config:
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(values["data_dir"])
         values["port"] = int(values["port"])
+        if int(values["sts_rate"]) < 1:
+            raise ConfigError(f"LOCALCLOUD_STS_RATE must be at least 1, not {values['sts_rate']}")
         return cls(**values)
 
     def role_arn(self, name: str) -> str:

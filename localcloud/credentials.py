@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud.accounts import Accounts
 from localcloud.config import Config
 
 SCHEMA = """
@@ -39,6 +40,8 @@ class Principal:
     expires_at: float | None
     is_root: bool
     name: str
+    # The CAM sub-user a key created through the CAM API belongs to (trust policies may name it).
+    uin: int | None = None
 
     @property
     def is_temporary(self) -> bool:
@@ -63,6 +66,7 @@ class CredentialStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+        self.accounts = Accounts(self._connect, config.clock, config.uin)
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -83,6 +87,10 @@ class CredentialStore:
             return Principal(secret_id, key, None, (json.dumps(policy),), None, False, f"sub:{secret_id}")
         if not secret_id.isascii():  # issued ids are "AKID" + hex (and SQLite refuses lone surrogates)
             return None
+        access_key = self.accounts.access_key(secret_id)
+        if access_key is not None:
+            active = access_key.status == "Active"
+            return self._sub_user(secret_id, access_key.secret_key, access_key.uin) if active else None
         row = (
             self._connect()
             .execute(
@@ -95,6 +103,13 @@ class CredentialStore:
             return None
         policies = tuple(json.dumps(policy) for policy in json.loads(row[2]))
         return Principal(secret_id, row[0], row[1], policies, row[3], False, row[4])
+
+    def _sub_user(self, secret_id: str, secret_key: str, uin: int) -> Principal | None:
+        user = self.accounts.user(uin=uin)
+        if user is None:
+            return None
+        policy = json.dumps(self.accounts.effective_policy("user", str(uin)))
+        return Principal(secret_id, secret_key, None, (policy,), None, False, f"user:{user.name}", uin)
 
     def issue(self, *, name: str, policies: list[dict[str, Any]], duration: int) -> IssuedCredentials:
         now = self.config.clock()

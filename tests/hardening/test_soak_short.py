@@ -8,7 +8,7 @@ wrote, for each secret the clients were handed and for the account's SecretKey.
 from __future__ import annotations
 
 import io
-import json
+import sqlite3
 from pathlib import Path
 
 from bench import soak
@@ -24,12 +24,10 @@ def test_it_survives_mixed_load_with_no_5xx_and_no_lost_upload() -> None:
         assert files, list(var.iterdir())
         stored = b"".join(path.read_bytes() for path in files)
         logs = b"".join(path.read_bytes() for path in stack.logs)
-        # The account's SecretKey: bootstrap_demo's assume-only sub-account key (roles.json) or the root key.
+        # The account's SecretKey: bootstrap_demo's assume-only sub-user key (made through CAM) or the root key.
         account_keys = {soak.ROOT_SECRET_KEY}
-        roles = Path(stack.env["LOCALCLOUD_DATA"]) / "roles.json"
-        if roles.exists():
-            subaccounts = json.loads(roles.read_text()).get("subaccounts", {})
-            account_keys |= {entry["secret_key"] for entry in subaccounts.values()}
+        with sqlite3.connect(Path(stack.env["LOCALCLOUD_DATA"]) / "credentials.sqlite3") as cam:
+            account_keys |= {row[0] for row in cam.execute("SELECT secret_key FROM cam_access_keys")}
         secrets = {*tally.secrets, *account_keys}
         looked["secrets"] = len(secrets)
         looked["in_database"] = sorted(s[:6] for s in secrets if s.encode() in stored)

@@ -1,9 +1,11 @@
 """`manage.py bootstrap_demo [--password PW]`: everything the demo journey needs in local mode, idempotently.
 
-- localcloud gets a role `cos-demo` (what the demo may ever do: `users/*` of the demo bucket) and a sub-account whose
-  key may do nothing but `name/sts:AssumeRole` into it, written to `<LOCALCLOUD_DATA>/roles.json` (localcloud reads
-  it at start). The portal's account "localcloud" holds that sub-account key and the role ARN, so the credentials it
-  issues are the intersection of the role and each user's policy: the safe production setup is the one people copy.
+- Through CAM's own API (signer.cam, with the administrator's key: localcloud's root key in local mode,
+  TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY with CLOUD_BACKEND=tencent): roles `cos-demo` (what the demo may
+  ever do: `users/*` of the demo bucket) and `cos-demo-admin`, trusted only by the sub-user `cos-sign-portal`, whose
+  key may do nothing but `name/sts:AssumeRole` into them. A localcloud already running learns them at once. The
+  portal's account "localcloud" holds that key and the role ARN, so the credentials it issues are the intersection of
+  the role and each user's policy: the safe production setup is the one people copy.
 - The bucket `demo-<appid>` in ap-guangzhou, with a CORS rule for the portal's origin (created with the root keys,
   which the portal does not store).
 - The policy "read-write own prefix" on `users/${username}/*` (plus listing, multipart, GetService and HeadBucket),
@@ -13,11 +15,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
-import json
 import os
 import secrets
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +31,7 @@ from demo import cos
 from portal import localcloud_process
 from qcloud.policy import substitute
 from qcloud.resources import resource_name
-from signer import services
+from signer import cam, services
 from signer.models import AccessPolicy, CloudAccount
 from signer.presets import BROWSE, LISTING, READ, UPLOAD, preset_statements
 
@@ -40,9 +42,7 @@ USERS = ("alice", "bob")
 ROLE = "cos-demo"
 ADMIN_ROLE = "cos-demo-admin"
 ADMIN_POLICY_NAME = "bucket admin"
-ROLES_FILE_NAME = "roles.json"  # localcloud.config.ROLES_FILE_NAME: read from the data folder at start
-SUBACCOUNT_PREFIX = "AKIDPORTALDEMO"
-DEFAULT_UIN = "100000000001"  # localcloud.config.DEFAULT_UIN
+PORTAL_USER = "cos-sign-portal"  # the CAM sub-user whose key the portal holds
 
 
 def role_policy(bucket: str, appid: str) -> dict[str, Any]:
@@ -64,13 +64,6 @@ def admin_role_policy(appid: str) -> dict[str, Any]:
     return substitute(template, {"appid": appid})
 
 
-def assume_only(*role_arns: str) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "statement": [{"effect": "allow", "action": ["name/sts:AssumeRole"], "resource": list(role_arns)}],
-    }
-
-
 class Command(BaseCommand):
     help = "Set up the local demo: role-based localcloud account, demo bucket, policy, users alice/bob and admin."
 
@@ -86,18 +79,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.LOCAL_MODE:
-            raise CommandError("bootstrap_demo only runs in local mode (CLOUD_BACKEND=local)")
         given: str | None = options.get("password")
         password = given or secrets.token_urlsafe(12)
-        appid = settings.LOCALCLOUD_APPID
-        bucket = f"demo-{appid}"
         origins: list[str] = options.get("origins") or PORTAL_ORIGINS
+        admin_keys = self._admin_keys()
 
-        secret_id, secret_key, role_arn, admin_role_arn = self._role(bucket, appid)
-        account = self._account("localcloud", secret_id, secret_key, role_arn)
-        admin_account = self._account("localcloud (bucket admin)", secret_id, secret_key, admin_role_arn)
-        connection = self._bucket_and_check(bucket, [account, admin_account], origins)
+        with self._localcloud_running():
+            admin = cam.client(admin_keys.secret_id, admin_keys.secret_key)
+            appid, secret_id, secret_key, role_arn, admin_role_arn = self._role(admin)
+            bucket = f"demo-{appid}"
+            account = self._account("localcloud", appid, secret_id, secret_key, role_arn)
+            admin_account = self._account("localcloud (bucket admin)", appid, secret_id, secret_key, admin_role_arn)
+            connection = self._bucket_and_check(admin_keys, bucket, [account, admin_account], origins)
         policy = self._policy(account, bucket)
         admin_policy = self._admin_policy(admin_account)
         created = self._users(policy, admin_policy, password, reset=bool(given))
@@ -117,85 +110,84 @@ class Command(BaseCommand):
         if kept and not given:
             self.stdout.write(f"  users    {', '.join(kept)} kept their passwords (--password PW resets them)")
 
-    def _role(self, bucket: str, appid: str) -> tuple[str, str, str, str]:
-        """The demo roles and the assume-only sub-account in localcloud's roles file (kept when already there)."""
-        path = Path(settings.LOCALCLOUD_DATA) / ROLES_FILE_NAME
-        document: dict[str, Any] = {}
-        if path.exists():
-            try:
-                document = json.loads(path.read_text())
-            except ValueError as exc:
-                raise CommandError(f"{path} is not valid JSON: {exc}") from exc
-            if "roles" not in document and "subaccounts" not in document:
-                document = {"roles": document}
-        roles: dict[str, Any] = dict(document.get("roles", {}))
-        subaccounts: dict[str, Any] = dict(document.get("subaccounts", {}))
-        uin = os.environ.get("LOCALCLOUD_UIN") or DEFAULT_UIN
-        role_arn = f"qcs::cam::uin/{uin}:roleName/{ROLE}"
-        admin_role_arn = f"qcs::cam::uin/{uin}:roleName/{ADMIN_ROLE}"
-        roles[ROLE] = role_policy(bucket, appid)
-        roles[ADMIN_ROLE] = admin_role_policy(appid)
-        secret_id = next((sid for sid in subaccounts if sid.startswith(SUBACCOUNT_PREFIX)), None)
-        if secret_id is None:
-            secret_id = SUBACCOUNT_PREFIX + secrets.token_hex(9).upper()
-            subaccounts[secret_id] = {"secret_key": secrets.token_urlsafe(24)}
-        subaccounts[secret_id] = {**subaccounts[secret_id], "policy": assume_only(role_arn, admin_role_arn)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"roles": roles, "subaccounts": subaccounts}, indent=2))
-        temporary.chmod(0o600)
-        temporary.replace(path)
-        return secret_id, str(subaccounts[secret_id]["secret_key"]), role_arn, admin_role_arn
-
-    def _account(self, name: str, secret_id: str, secret_key: str, role_arn: str) -> CloudAccount:
-        account = CloudAccount.objects.filter(name=name).first()
-        if account is None:
-            return services.account_create(
-                name=name,
-                appid=settings.LOCALCLOUD_APPID,
-                secret_id=secret_id,
-                secret_key=secret_key,
-                default_region=REGION,
-                role_arn=role_arn,
+    def _admin_keys(self) -> cos.Keys:
+        """The key that provisions: localcloud's root key, or a Tencent Cloud administrator's (never stored)."""
+        if settings.LOCAL_MODE:
+            return cos.Keys(settings.LOCALCLOUD_SECRET_ID, settings.LOCALCLOUD_SECRET_KEY)
+        secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
+        secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
+        if not secret_id or not secret_key:
+            raise CommandError(
+                "with CLOUD_BACKEND=tencent, set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to a key allowed "
+                "to manage CAM and create buckets (used for this command only, never stored)"
             )
-        account.appid = settings.LOCALCLOUD_APPID
-        account.role_arn = role_arn
-        account.is_active = True
-        services.account_set_secret(account=account, secret_id=secret_id, secret_key=secret_key)
-        return account
+        return cos.Keys(secret_id, secret_key)
 
-    def _bucket_and_check(self, bucket: str, accounts: list[CloudAccount], origins: list[str]) -> str:
+    @contextlib.contextmanager
+    def _localcloud_running(self) -> Iterator[None]:
+        """In local mode, a localcloud to provision: the one listening, else one only for this command."""
         process = None
-        if not localcloud_process.is_listening(*localcloud_process.address()):
-            # Only for the time it takes to set up: runserver starts its own.
+        if settings.LOCAL_MODE and not localcloud_process.is_listening(*localcloud_process.address()):
             try:
                 process = localcloud_process.start(io.StringIO())
             except localcloud_process.LocalcloudDidNotStart as exc:
                 raise CommandError(str(exc)) from None
         try:
-            keys = cos.Keys(settings.LOCALCLOUD_SECRET_ID, settings.LOCALCLOUD_SECRET_KEY)
-            try:
-                cos.head_bucket(keys, region=REGION, bucket=bucket)
-            except cos.CosError as exc:
-                if exc.status != 404:
-                    raise CommandError(
-                        f"cannot reach bucket {bucket} at localcloud: {exc.code}: {exc.message}"
-                    ) from exc
-                cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=origins)
-            else:
-                cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=origins)
-            results = [services.account_test_connection(account=account) for account in accounts]
+            yield
         finally:
             if process is not None:
                 localcloud_process.stop(process)
+
+    def _role(self, admin: Any) -> tuple[str, str, str, str, str]:
+        """The demo roles and the assume-only sub-user, through CAM: (appid, SecretId, SecretKey, role ARN, admin
+        role ARN). The key the portal holds is kept while CAM still has it."""
+        held = CloudAccount.objects.filter(name="localcloud").first()
+        try:
+            # The policies name the appid, which CAM tells: ask it first, as provision() does.
+            appid = str(cam.account_appid(admin))
+            done = cam.provision(
+                admin,
+                roles={ROLE: role_policy(f"demo-{appid}", appid), ADMIN_ROLE: admin_role_policy(appid)},
+                user=PORTAL_USER,
+                held_secret_id=held.secret_id if held is not None else None,
+            )
+        except cam.CamError as exc:
+            raise CommandError(f"CAM refused to provision the demo roles: {exc.code}: {exc.message}") from exc
+        secret_key = done.secret_key if done.secret_key is not None else held.secret_key if held else ""
+        return done.appid, done.secret_id, secret_key, done.role_arns[ROLE], done.role_arns[ADMIN_ROLE]
+
+    def _account(self, name: str, appid: str, secret_id: str, secret_key: str, role_arn: str) -> CloudAccount:
+        account = CloudAccount.objects.filter(name=name).first()
+        if account is None:
+            return services.account_create(
+                name=name,
+                appid=appid,
+                secret_id=secret_id,
+                secret_key=secret_key,
+                default_region=REGION,
+                role_arn=role_arn,
+            )
+        account.appid = appid
+        account.role_arn = role_arn
+        account.is_active = True
+        services.account_set_secret(account=account, secret_id=secret_id, secret_key=secret_key)
+        return account
+
+    def _bucket_and_check(self, keys: cos.Keys, bucket: str, accounts: list[CloudAccount], origins: list[str]) -> str:
+        try:
+            cos.head_bucket(keys, region=REGION, bucket=bucket)
+        except cos.CosError as exc:
+            if exc.status != 404:
+                raise CommandError(f"cannot reach bucket {bucket}: {exc.code}: {exc.message}") from exc
+            cos.create_bucket(keys, region=REGION, bucket=bucket, cors_origins=origins)
+        else:
+            cos.put_cors(keys, region=REGION, bucket=bucket, cors_origins=origins)
+        results = [services.account_test_connection(account=account) for account in accounts]
         failed = [result for result in results if not result.ok]
-        if not failed:
-            return "AssumeRole checked: OK"
-        result = failed[0]
-        if process is not None:
-            raise CommandError(f"localcloud refused AssumeRole into the demo role: {result.code}: {result.message}")
-        # A localcloud that was already running read its roles file before this one was written.
-        return f"AssumeRole failed with {result.code}: restart localcloud so that it reads {ROLES_FILE_NAME}"
+        if failed:
+            result = failed[0]
+            raise CommandError(f"AssumeRole into the demo role failed: {result.code}: {result.message}")
+        return "AssumeRole checked: OK"
 
     def _policy(self, account: CloudAccount, bucket: str) -> AccessPolicy:
         policy, _ = AccessPolicy.objects.update_or_create(
