@@ -380,7 +380,9 @@ class UploadPage {
 
   async errorText(err) {
     if (!err) return gettext('The upload failed.');
-    if (!err.statusCode && !errorCode(err) && !this.credentials.lastError) return this.unreachableText();
+    const message = String((err.error && err.error.message) || err.message || '');
+    const noAnswer = !err.statusCode && (!errorCode(err) || /network error/i.test(message));
+    if (noAnswer && !this.credentials.lastError) return this.unreachableText();
     return this.knownErrorText(err);
   }
 
