@@ -130,6 +130,8 @@ def test_it_leaves_no_multipart_upload_behind_after_cancel(portal: Portal, page:
 
     assert portal.uploads_in_progress("users/alice/cancelled.bin") == []
     assert not row.get_by_role("button", name="Resume").is_visible()
+    assert row.locator(".upload-speed").inner_text() == ""  # a cancelled row is not moving
+    assert row.locator(".upload-eta").inner_text() == ""
     page.reload()
     assert page.locator("#object-list tr[data-key='users/alice/cancelled.bin']").count() == 0
     assert page.locator(".upload-item.pending").count() == 0  # nothing left to resume either
