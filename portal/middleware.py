@@ -60,7 +60,7 @@ def zone_from_cookie(value: str | None) -> zoneinfo.ZoneInfo | None:
 
 
 class TimezoneMiddleware:
-    """Activates the zone the browser reported in the tz cookie (static/demo/js/timezone.js sets it from
+    """Activates the zone the browser reported in the tz cookie (static/demo/js/locale.js sets it from
     Intl.DateTimeFormat); without a valid one, pages stay in settings.TIME_ZONE (UTC) and say so."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
