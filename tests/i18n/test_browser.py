@@ -154,10 +154,10 @@ def test_it_shows_an_objects_time_in_the_browsers_zone(visit: Visit) -> None:
 
 def test_it_runs_the_upload_panel_in_the_browsers_language(visit: Visit, tmp_path: Path) -> None:
     open_page(visit, "bucket")
-    upload = tmp_path / "hello.txt"
+    upload = tmp_path / f"hello-{visit.locale.code}.txt"  # a new name: one that exists asks "replace?" first
     upload.write_bytes(b"hello from the browser")
     visit.page.locator("#upload-input").set_input_files(str(upload))
-    item = visit.page.locator(".upload-item[data-key='users/alice/hello.txt'][data-state=done]")
+    item = visit.page.locator(f".upload-item[data-key='users/alice/{upload.name}'][data-state=done]")
     item.wait_for(timeout=15000)
     state = item.locator(".upload-state").inner_text()
     assert state == {"zh-hans": "已上传", "ja": "アップロード完了"}[visit.locale.code]

@@ -1,17 +1,26 @@
 // The objects page: browser-direct uploads to COS with cos-js-sdk-v5 and temporary credentials from /sts.
 //
-// - Credentials: the SDK calls getAuthorization with the Scope of each request (action, bucket, region, key);
-//   we POST it to /sts with the session cookie and the CSRF token, so every credential is the least privilege
-//   for its request (ScopeLimit: the SDK caches one credential per scope).
+// - Credentials: one credential for the user's writable prefix, reused by the SDK for its lifetime
+//   (upload_credentials.js). A folder drop is a queue: the SDK runs a few files at a time.
 // - Pause / Resume: pauseTask / restartTask. Cancel: cancelTask, then abortUploadTask(Level 'task', UploadId),
 //   so no multipart upload is left behind at COS.
 // - Resume after a reload: pick the same file again. The key is the same (prefix + file name), so the SDK finds
 //   the unfinished upload with ListMultipartUploads (and its own localStorage cache), checks the parts already
 //   sent with ListParts (ETag = MD5 of each part) and sends only the missing ones.
+// - A name that exists is replaced only if the user says so; a policy that forbids overwriting is enforced by COS
+//   (x-cos-forbid-overwrite) and the page says "exists, not replaced".
 // Strings come from Django's JavaScript catalog (/jsi18n/), loaded before this module.
-const { gettext, ngettext, interpolate } = window;
+import { Credentials } from './upload_credentials.js';
+import { PendingUploads, claimFor } from './upload_memory.js';
+import { UnfinishedUploads } from './unfinished.js';
+import { newItem, humanSize } from './upload_rows.js';
 
-function main() {
+const { gettext, ngettext, interpolate } = window;
+const PART_SIZE = 1024 * 1024;
+const SINGLE_REQUEST = 5 * 1024 * 1024 * 1024; // COS's largest simple upload
+const FILES_AT_ONCE = 4;
+
+function thumbnails() {
   // A thumbnail that is not really an image (or could not be fetched) falls back to the file icon.
   function iconFor(img) {
     const icon = document.createElement('span');
@@ -19,361 +28,326 @@ function main() {
     icon.setAttribute('aria-hidden', 'true');
     img.replaceWith(icon);
   }
-  document.addEventListener('error', function (event) {
+  document.addEventListener('error', (event) => {
     if (event.target instanceof HTMLImageElement && event.target.classList.contains('thumb')) iconFor(event.target);
   }, true);
   // A module runs after the page is parsed: a thumbnail may have failed before the listener was there.
-  document.querySelectorAll('img.thumb').forEach(function (img) {
+  document.querySelectorAll('img.thumb').forEach((img) => {
     if (img.complete && img.naturalWidth === 0) iconFor(img);
   });
+}
 
-  const configNode = document.getElementById('upload-config');
-  const form = document.getElementById('upload-form');
-  if (!configNode || !form || typeof COS === 'undefined') return;
-  const config = JSON.parse(configNode.textContent);
-  if (config.prefix === null || config.prefix === undefined) return;
+function typeMatches(pattern, type) {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp('^' + escaped + '$').test(type);
+}
 
-  const PART_SIZE = 1024 * 1024;
-  const PENDING_KEY = 'cos-sign-portal:pending-uploads';
-  const csrfToken = form.querySelector('[name=csrfmiddlewaretoken]').value;
-  const input = document.getElementById('upload-input');
-  const dropzone = document.getElementById('dropzone');
-  const list = document.getElementById('upload-list');
-  const template = document.getElementById('upload-item-template');
-  const status = document.getElementById('upload-status');
-  let lastAuthError = '';
+function errorCode(err) {
+  return (err && ((err.error && (err.error.Code || err.error.code)) || err.code)) || '';
+}
 
-  // ---- credentials ----------------------------------------------------------------------------------------------
+class UploadPage {
+  constructor(config, form) {
+    this.config = config;
+    this.multipartAllowed = config.multipart !== false;
+    this.forbidOverwrite = config.forbidOverwrite === true;
+    this.user = form.dataset.user || '';
+    this.loginUrl = form.dataset.loginUrl || '/accounts/login/';
+    this.list = document.getElementById('upload-list');
+    this.template = document.getElementById('upload-item-template');
+    this.status = document.getElementById('upload-status');
+    this.dialog = document.getElementById('overwrite-dialog');
+    this.active = new Map(); // key -> row, while this page uploads it
+    this.probe = null;
 
-  function getAuthorization(options, callback) {
-    fetch(config.stsUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrfToken },
-      body: JSON.stringify({ scopes: options.Scope || [] }),
-    })
-      .then(function (response) {
-        return response.json().then(
-          function (body) { return { ok: response.ok, status: response.status, body: body }; },
-          function () { return { ok: false, status: response.status, body: {} }; }
-        );
-      })
-      .then(function (result) {
-        const body = result.body || {};
-        if (!result.ok || !body.credentials) {
-          lastAuthError = interpolate(gettext('%(message)s (HTTP %(status)s)'), {
-            message: body.message || gettext('The portal did not issue credentials'),
-            status: result.status,
-          }, true);
-          callback({});
-          return;
-        }
-        lastAuthError = '';
-        callback({
-          TmpSecretId: body.credentials.tmpSecretId,
-          TmpSecretKey: body.credentials.tmpSecretKey,
-          SecurityToken: body.credentials.sessionToken,
-          StartTime: body.startTime,
-          ExpiredTime: body.expiredTime,
-          ScopeLimit: true,
-        });
-      })
-      .catch(function () {
-        lastAuthError = gettext('The portal could not be reached for credentials');
-        callback({});
-      });
-  }
-
-  const options = {
-    getAuthorization: getAuthorization,
-    Protocol: config.protocol,
-    ChunkSize: PART_SIZE,
-    SliceSize: PART_SIZE,
-    ChunkParallelLimit: 3,
-    FileParallelLimit: 3,
-    ProgressInterval: 250,
-  };
-  if (config.domain) {
-    options.Domain = config.domain;
-    options.AutoSwitchHost = false;
-  }
-  const cos = new COS(options);
-
-  // ---- helpers --------------------------------------------------------------------------------------------------
-
-  function humanSize(bytes) {
-    if (bytes < 1024) return bytes + ' B';
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = -1;
-    do {
-      value /= 1024;
-      unit += 1;
-    } while (value >= 1024 && unit < units.length - 1);
-    const shown = value >= 10 || Number.isInteger(value) ? value.toFixed(0) : value.toFixed(1);
-    return shown + ' ' + units[unit];
-  }
-
-  function humanDuration(seconds) {
-    if (!isFinite(seconds) || seconds < 0) return '';
-    if (seconds < 1) return gettext('less than a second left');
-    if (seconds < 60) return interpolate(gettext('%(seconds)s s left'), { seconds: Math.ceil(seconds) }, true);
-    const minutes = Math.floor(seconds / 60);
-    return interpolate(gettext('%(minutes)s min %(seconds)s s left'),
-      { minutes: minutes, seconds: Math.ceil(seconds % 60) }, true);
-  }
-
-  function announce(text) {
-    if (status) status.textContent = text;
-  }
-
-  function typeMatches(pattern, type) {
-    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-    return new RegExp('^' + escaped + '$').test(type);
-  }
-
-  // Refuse before sending a byte what the policy's conditions would refuse anyway.
-  function refusal(file) {
-    if (config.maxSize && file.size > config.maxSize) {
-      return interpolate(gettext('%(name)s is %(size)s: your policy allows files of at most %(limit)s. Nothing was sent.'),
-        { name: file.name, size: humanSize(file.size), limit: humanSize(config.maxSize) }, true);
+    claimFor(this.user); // before the SDK reads its UploadId cache
+    this.pending = new PendingUploads(this.user, config.bucket, config.region);
+    this.credentials = new Credentials({
+      stsUrl: config.stsUrl,
+      csrfToken: form.querySelector('[name=csrfmiddlewaretoken]').value,
+      onSignedOut: () => this.signedOut(),
+    });
+    const options = {
+      getAuthorization: (opts, callback) => this.credentials.get(opts, callback),
+      Protocol: config.protocol,
+      ChunkSize: PART_SIZE,
+      SliceSize: PART_SIZE,
+      ChunkParallelLimit: 3,
+      FileParallelLimit: FILES_AT_ONCE,
+      ProgressInterval: 250,
+    };
+    if (config.domain) {
+      options.Domain = config.domain;
+      options.AutoSwitchHost = false;
     }
-    const types = config.contentTypes || [];
+    this.cos = new window.COS(options);
+    this.credentials.cos = this.cos;
+    const section = document.querySelector('[data-testid=unfinished]');
+    this.unfinished = section && new UnfinishedUploads({
+      cos: this.cos, config, section, isActive: (key) => this.active.has(key),
+    });
+  }
+
+  announce(text) {
+    if (this.status) this.status.textContent = text;
+  }
+
+  row(name, size) {
+    return newItem({ list: this.list, template: this.template, name, size });
+  }
+
+  // ---- what the policy refuses, and what already exists ---------------------------------------------------------
+
+  refusal(file) {
+    const { maxSize, contentTypes } = this.config;
+    if (maxSize && file.size > maxSize) {
+      return interpolate(gettext('%(name)s is %(size)s: your policy allows files of at most %(limit)s. Nothing was sent.'),
+        { name: file.name, size: humanSize(file.size), limit: humanSize(maxSize) }, true);
+    }
+    const types = contentTypes || [];
     const type = file.type || 'application/octet-stream';
-    if (types.length && !types.some(function (pattern) { return typeMatches(pattern, type); })) {
+    if (types.length && !types.some((pattern) => typeMatches(pattern, type))) {
       return interpolate(gettext('%(name)s is of type %(type)s: your policy allows only %(types)s. Nothing was sent.'),
-        { name: file.name, type: type, types: types.join(', ') }, true);
+        { name: file.name, type, types: types.join(', ') }, true);
     }
     return '';
   }
 
-  function errorText(err) {
-    if (!err) return gettext('The upload failed.');
-    const code = (err.error && (err.error.Code || err.error.code)) || err.code || '';
-    const message = (err.error && (err.error.Message || err.error.message)) || err.message || '';
-    if (lastAuthError && /getAuthorization|TmpSecretId|SecurityToken|ExpiredTime/.test(message)) {
-      return lastAuthError + '.';
-    }
-    if (code === 'AccessDenied' || err.statusCode === 403) {
-      return gettext('COS refused the upload (AccessDenied): your access policy does not allow it.') + ' ' + (message || '');
-    }
-    if (!err.statusCode && !code) {
-      return interpolate(gettext('COS could not be reached (%(reason)s).'),
-        { reason: message || gettext('network error') }, true);
-    }
-    return (code ? code + ': ' : '') + (message || gettext('the upload failed.'));
-  }
-
-  // ---- remembered unfinished uploads (so a reload can say what to pick again) ----------------------------------
-
-  function readPending() {
-    try {
-      return JSON.parse(localStorage.getItem(PENDING_KEY)) || [];
-    } catch (e) {
-      return [];
-    }
-  }
-
-  function writePending(items) {
-    try {
-      if (items.length) localStorage.setItem(PENDING_KEY, JSON.stringify(items));
-      else localStorage.removeItem(PENDING_KEY);
-    } catch (e) { /* private mode: nothing to remember */ }
-  }
-
-  function rememberPending(key, file) {
-    const items = readPending().filter(function (p) {
-      return !(p.bucket === config.bucket && p.region === config.region && p.key === key);
-    });
-    items.push({ bucket: config.bucket, region: config.region, key: key, name: file.name, size: file.size,
-                 at: Date.now() });
-    writePending(items);
-  }
-
-  function forgetPending(key) {
-    writePending(readPending().filter(function (p) {
-      return !(p.bucket === config.bucket && p.region === config.region && p.key === key);
-    }));
-  }
-
-  function showPending() {
-    const mine = readPending().filter(function (p) {
-      return p.bucket === config.bucket && p.region === config.region;
-    });
-    mine.forEach(function (pending) {
-      const item = newItem(pending.name, pending.size);
-      item.setState('interrupted', gettext('Interrupted'));
-      item.showError(interpolate(gettext('Not finished: pick %(name)s again to continue where it stopped.'),
-        { name: pending.name }, true));
-      item.node.classList.add('pending');
-      item.node.setAttribute('data-pending-key', pending.key);
-      item.buttons(false, false, false);
+  sdk(method, params) {
+    return new Promise((resolve) => {
+      this.cos[method]({ Bucket: this.config.bucket, Region: this.config.region, ...params },
+        (err, data) => resolve({ err, data }));
     });
   }
 
-  function dropPendingRow(key) {
-    const stale = list.querySelector('[data-pending-key="' + CSS.escape(key) + '"]');
-    if (stale) stale.parentNode.removeChild(stale);
+  // The names among `keys` that exist at COS: one listing of the folder (a few pages at most), then HEAD for
+  // whatever the listing could not settle.
+  async existing(keys) {
+    const wanted = new Set(keys);
+    const found = new Set();
+    let marker = '';
+    let settled = false;
+    for (let page = 0; page < 10; page += 1) {
+      const { err, data } = await this.sdk('getBucket', {
+        Prefix: this.config.prefix, Delimiter: '/', Marker: marker, MaxKeys: 1000,
+      });
+      if (err) break;
+      for (const item of data.Contents || []) if (wanted.has(item.Key)) found.add(item.Key);
+      if (data.IsTruncated !== 'true' && data.IsTruncated !== true) {
+        settled = true;
+        break;
+      }
+      marker = data.NextMarker || (data.Contents.length && data.Contents[data.Contents.length - 1].Key);
+      if (!marker) break;
+    }
+    if (!settled) {
+      for (const key of wanted) {
+        if (found.has(key)) continue;
+        const { err } = await this.sdk('headObject', { Key: key });
+        if (!err) found.add(key);
+      }
+    }
+    return found;
   }
 
-  // ---- one row per file -----------------------------------------------------------------------------------------
-
-  function newItem(name, size) {
-    const node = template.content.firstElementChild.cloneNode(true);
-    const parts = {
-      name: node.querySelector('.upload-name'),
-      state: node.querySelector('.upload-state'),
-      progress: node.querySelector('.upload-progress'),
-      percent: node.querySelector('.upload-percent'),
-      speed: node.querySelector('.upload-speed'),
-      eta: node.querySelector('.upload-eta'),
-      error: node.querySelector('.upload-error'),
-      pause: node.querySelector('[data-action=pause]'),
-      resume: node.querySelector('[data-action=resume]'),
-      cancel: node.querySelector('[data-action=cancel]'),
-    };
-    parts.name.textContent = name + ' (' + humanSize(size) + ')';
-    parts.progress.setAttribute('aria-label', interpolate(gettext('Upload progress of %(name)s'), { name: name }, true));
-    list.insertBefore(node, list.firstChild);
-    const item = {
-      node: node,
-      parts: parts,
-      setState: function (state, label) {
-        node.setAttribute('data-state', state);
-        parts.state.textContent = label;
-      },
-      progress: function (info) {
-        const percent = Math.floor((info.percent || 0) * 100);
-        parts.progress.value = percent;
-        parts.percent.textContent = percent + '%';
-        parts.speed.textContent = info.speed ? humanSize(info.speed) + '/s' : '';
-        const left = info.total - info.loaded;
-        parts.eta.textContent = info.speed && left > 0 ? humanDuration(left / info.speed) : '';
-        node.setAttribute('data-loaded', String(info.loaded || 0));
-      },
-      showError: function (text) {
-        parts.error.textContent = text;
-        parts.error.hidden = !text;
-      },
-      buttons: function (pause, resume, cancel) {
-        parts.pause.hidden = !pause;
-        parts.resume.hidden = !resume;
-        parts.cancel.hidden = !cancel;
-      },
-    };
-    return item;
+  // "Replace?" once for the whole drop: one file, or all the existing ones of a folder.
+  ask(names) {
+    const dialog = this.dialog;
+    if (!dialog || typeof dialog.showModal !== 'function') {
+      return Promise.resolve(window.confirm(names.join('\n')) ? 'replace' : 'skip');
+    }
+    const many = names.length > 1;
+    dialog.querySelector('#overwrite-title').textContent = interpolate(ngettext(
+      '%(count)s file already exists here. Replace it?',
+      '%(count)s files already exist here. Replace them?', names.length), { count: names.length }, true);
+    const shown = names.slice(0, 10).map((name) => {
+      const li = document.createElement('li');
+      li.textContent = name;
+      return li;
+    });
+    if (names.length > 10) {
+      const more = document.createElement('li');
+      more.textContent = interpolate(gettext('and %(count)s more'), { count: names.length - 10 }, true);
+      shown.push(more);
+    }
+    dialog.querySelector('.overwrite-names').replaceChildren(...shown);
+    dialog.querySelector('[data-action=replace]').textContent = many ? gettext('Replace all') : gettext('Replace');
+    dialog.querySelector('[data-action=skip]').textContent = many ? gettext('Skip all') : gettext('Skip');
+    dialog.returnValue = '';
+    return new Promise((resolve) => {
+      dialog.addEventListener('close', () => resolve(dialog.returnValue || 'skip'), { once: true });
+      dialog.showModal();
+    });
   }
 
-  function upload(file) {
-    const item = newItem(file.name, file.size);
-    const refused = refusal(file);
-    if (refused) {
+  async addFiles(fileList) {
+    const files = Array.from(fileList);
+    const accepted = [];
+    for (const file of files) {
+      const refused = this.refusal(file);
+      if (!refused) {
+        accepted.push(file);
+        continue;
+      }
+      const item = this.row(file.name, file.size);
       item.setState('refused', gettext('Refused'));
       item.showError(refused);
       item.buttons(false, false, false);
-      announce(refused);
-      return;
+      this.announce(refused);
     }
-    const key = config.prefix + file.name;
-    dropPendingRow(key);
-    const multipart = file.size > PART_SIZE;
+    if (!accepted.length) return;
+    const keyOf = (file) => this.config.prefix + file.name;
+    const exists = await this.existing(accepted.map(keyOf));
+    let replace = false;
+    if (exists.size && !this.forbidOverwrite) {
+      const names = accepted.filter((f) => exists.has(keyOf(f))).map((f) => f.name);
+      replace = (await this.ask(names)) === 'replace';
+    }
+    for (const file of accepted) {
+      if (exists.has(keyOf(file)) && !replace) this.notReplaced(this.row(file.name, file.size), file);
+      else this.upload(file);
+    }
+    if (accepted.length > 1) {
+      this.announce(interpolate(ngettext('%(count)s file queued', '%(count)s files queued', accepted.length),
+        { count: accepted.length }, true));
+    }
+  }
+
+  notReplaced(item, file) {
+    item.setState('exists', gettext('Exists, not replaced'));
+    item.progress({ loaded: 0, total: file.size, percent: 0, speed: 0 });
+    item.buttons(false, false, false);
+  }
+
+  // ---- one upload -------------------------------------------------------------------------------------------------
+
+  upload(file) {
+    const item = this.row(file.name, file.size);
+    const key = this.config.prefix + file.name;
+    const stale = this.list.querySelector('[data-pending-key="' + CSS.escape(key) + '"]');
+    if (stale) stale.remove();
+    const multipart = this.multipartAllowed && file.size > PART_SIZE;
     // Shared with the SDK's task (its params are copied shallowly): the SDK writes the UploadId here, which
     // Cancel needs to abort the multipart upload.
     const uploadData = {};
-    const task = { id: null, state: 'waiting' };
+    const task = { id: null, state: 'waiting', resumed: false };
+    // The SDK hands over the parts COS already has when it found an unfinished upload of this file, before it
+    // sends any: some of them uploaded means this upload continues an earlier one.
+    let partList;
+    Object.defineProperty(uploadData, 'PartList', {
+      get: () => partList,
+      set: (parts) => {
+        if (partList === undefined && Array.isArray(parts) && parts.some((p) => p.Uploaded)) task.resumed = true;
+        partList = parts;
+      },
+      enumerable: true,
+    });
+    this.active.set(key, item);
     item.node.setAttribute('data-key', key);
     item.setState('waiting', gettext('Waiting'));
-    item.buttons(true, false, true);
-    if (multipart) rememberPending(key, file);
+    item.buttons(multipart, false, true);
+    if (multipart) this.pending.remember(key, file);
 
-    item.parts.pause.addEventListener('click', function () {
+    item.parts.pause.addEventListener('click', () => {
       if (!task.id) return;
-      cos.pauseTask(task.id);
+      this.cos.pauseTask(task.id);
       task.state = 'paused';
       item.setState('paused', gettext('Paused'));
-      item.parts.speed.textContent = '';
-      item.parts.eta.textContent = '';
+      item.still();
       item.buttons(false, true, true);
       item.parts.resume.focus();
-      announce(interpolate(gettext('%(name)s paused'), { name: file.name }, true));
+      this.announce(interpolate(gettext('%(name)s paused'), { name: file.name }, true));
     });
-    item.parts.resume.addEventListener('click', function () {
+    item.parts.resume.addEventListener('click', () => {
       if (!task.id) return;
-      cos.restartTask(task.id);
+      this.cos.restartTask(task.id);
       task.state = 'uploading';
+      item.showError('');
       item.setState('uploading', gettext('Uploading'));
-      item.buttons(true, false, true);
+      item.buttons(multipart, false, true);
       item.parts.pause.focus();
-      announce(interpolate(gettext('%(name)s resumed'), { name: file.name }, true));
+      this.announce(interpolate(gettext('%(name)s resumed'), { name: file.name }, true));
     });
-    item.parts.cancel.addEventListener('click', function () {
-      if (task.id) cos.cancelTask(task.id);
+    item.parts.cancel.addEventListener('click', () => {
+      if (task.id) this.cos.cancelTask(task.id);
       task.state = 'canceled';
       item.setState('canceling', gettext('Cancelling…'));
+      item.still();
       item.buttons(false, false, false);
-      abort(key, uploadData.UploadId, multipart, function (err) {
-        forgetPending(key);
+      this.abort(key, uploadData.UploadId, multipart, (err) => {
+        this.pending.forget(key);
+        this.active.delete(key);
         if (err) {
           item.setState('error', gettext('Cancelled'));
-          item.showError(gettext('Stopped, but the unfinished upload could not be removed:') + ' ' + errorText(err));
+          item.showError(gettext('Stopped, but the unfinished upload could not be removed:') + ' ' + err.message);
         } else {
           item.setState('canceled', gettext('Cancelled'));
         }
-        announce(interpolate(gettext('%(name)s cancelled'), { name: file.name }, true));
+        this.announce(interpolate(gettext('%(name)s cancelled'), { name: file.name }, true));
       });
     });
 
-    cos.uploadFile(
-      {
-        Bucket: config.bucket,
-        Region: config.region,
-        Key: key,
-        Body: file,
-        SliceSize: PART_SIZE,
-        ChunkSize: PART_SIZE,
-        ContentType: file.type || 'application/octet-stream',
-        UploadData: uploadData,
-        onTaskReady: function (id) {
-          task.id = id;
-        },
-        onHashProgress: function () {
-          if (task.state === 'waiting') item.setState('checking', gettext('Checking what was already sent…'));
-        },
-        onProgress: function (info) {
-          if (task.state === 'paused' || task.state === 'canceled') return;
-          if (task.state !== 'uploading') {
-            task.state = 'uploading';
-            item.setState('uploading', info.loaded && info.percent < 1 && uploadData.PartList &&
-              uploadData.PartList.some(function (p) { return p.Uploaded; }) ? gettext('Resuming') : gettext('Uploading'));
-          }
-          item.progress(info);
-        },
-        onFileFinish: function (err) {
-          if (task.state === 'canceled') return;
-          if (err) {
-            task.state = 'error';
-            item.setState('error', gettext('Failed'));
-            item.showError(errorText(err));
-            item.buttons(false, multipart, true);
-            announce(interpolate(gettext('%(name)s failed'), { name: file.name }, true));
-            return;
-          }
-          task.state = 'done';
-          forgetPending(key);
-          item.progress({ loaded: file.size, total: file.size, percent: 1, speed: 0 });
-          item.setState('done', gettext('Uploaded'));
-          item.buttons(false, false, false);
-          announce(interpolate(gettext('%(name)s uploaded'), { name: file.name }, true));
-          refreshList();
-        },
+    const params = {
+      Bucket: this.config.bucket,
+      Region: this.config.region,
+      Key: key,
+      Body: file,
+      SliceSize: multipart ? PART_SIZE : SINGLE_REQUEST,
+      ChunkSize: PART_SIZE,
+      ContentType: file.type || 'application/octet-stream',
+      UploadData: uploadData,
+      onTaskReady: (id) => { task.id = id; },
+      onHashProgress: () => {
+        if (task.state === 'waiting') item.setState('checking', gettext('Checking what was already sent…'));
       },
-      function () { /* onFileFinish handles the outcome */ }
-    );
+      onProgress: (info) => {
+        if (task.state === 'paused' || task.state === 'canceled') return;
+        if (task.state !== 'uploading') {
+          task.state = 'uploading';
+          item.setState('uploading', task.resumed ? gettext('Resuming') : gettext('Uploading'));
+        }
+        item.progress(info);
+      },
+      onFileFinish: (err) => this.finished(err, { file, key, item, task, multipart }),
+    };
+    if (this.forbidOverwrite) params.Headers = { 'x-cos-forbid-overwrite': 'true' };
+    this.cos.uploadFile(params, () => { /* onFileFinish handles the outcome */ });
   }
 
-  function abort(key, uploadId, multipart, done) {
+  async finished(err, { file, key, item, task, multipart }) {
+    if (task.state === 'canceled') return;
+    if (err && errorCode(err) === 'FileAlreadyExists') {
+      task.state = 'exists';
+      this.active.delete(key);
+      this.pending.forget(key);
+      this.notReplaced(item, file);
+      return;
+    }
+    if (err) {
+      task.state = 'error';
+      item.setState('error', gettext('Failed'));
+      item.still();
+      item.showError(await this.errorText(err));
+      if (this.credentials.signedOut) item.offerSignIn(this.signInUrl());
+      item.buttons(false, multipart && !this.credentials.signedOut, true);
+      this.announce(interpolate(gettext('%(name)s failed'), { name: file.name }, true));
+      return;
+    }
+    task.state = 'done';
+    this.active.delete(key);
+    this.pending.forget(key);
+    item.showError('');
+    item.progress({ loaded: file.size, total: file.size, percent: 1, speed: 0 });
+    item.setState('done', task.resumed ? gettext('Uploaded (resumed)') : gettext('Uploaded'));
+    if (task.resumed) item.node.setAttribute('data-resumed', 'true');
+    item.buttons(false, false, false);
+    this.announce(interpolate(gettext('%(name)s uploaded'), { name: file.name }, true));
+    this.refreshSoon();
+  }
+
+  abort(key, uploadId, multipart, done) {
     if (!multipart) return done(null);
-    const params = { Bucket: config.bucket, Region: config.region, Key: key };
+    const params = { Bucket: this.config.bucket, Region: this.config.region, Key: key };
     if (uploadId) {
       params.Level = 'task';
       params.UploadId = uploadId;
@@ -382,70 +356,144 @@ function main() {
       // unfinished upload of this key, which is this user's own key under their prefix.
       params.Level = 'file';
     }
-    cos.abortUploadTask(params, function (err, data) {
-      if (err) return done(err);
+    return this.cos.abortUploadTask(params, (err, data) => {
+      if (err) return done({ message: this.knownErrorText(err) });
       const failed = data && data.errorList && data.errorList.length;
       const refusedText = ngettext('COS refused to abort %(count)s upload', 'COS refused to abort %(count)s uploads', failed);
-      done(failed ? { message: interpolate(refusedText, { count: failed }, true) } : null);
+      return done(failed ? { message: interpolate(refusedText, { count: failed }, true) } : null);
     });
   }
 
-  // ---- the file list refreshes itself when a file completes --------------------------------------------------------
+  // ---- saying what went wrong ---------------------------------------------------------------------------------------
 
-  // One refresh at a time; a file finishing during a refresh asks for one more, so the list ends up current.
-  let refreshing = false;
-  let refreshAgain = false;
-  function refreshList() {
-    if (refreshing) {
-      refreshAgain = true;
-      return;
+  knownErrorText(err) {
+    const code = errorCode(err);
+    const message = (err.error && (err.error.Message || err.error.message)) || err.message || '';
+    if (this.credentials.lastError && /getAuthorization|TmpSecretId|SecurityToken|ExpiredTime/.test(message)) {
+      return this.credentials.lastError + '.';
     }
-    refreshing = true;
-    fetch(config.listUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) {
-        if (!html) return;
-        const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('object-list');
-        const current = document.getElementById('object-list');
-        if (fresh && current) current.replaceWith(document.importNode(fresh, true));
-      })
-      .catch(function () { /* the list stays as it was; a reload shows the new file */ })
-      .then(function () {
-        refreshing = false;
-        if (refreshAgain) {
-          refreshAgain = false;
-          refreshList();
-        }
+    if (code === 'AccessDenied' || err.statusCode === 403) {
+      return gettext('COS refused the upload (AccessDenied): your access policy does not allow it.') + ' ' + (message || '');
+    }
+    return (code ? code + ': ' : '') + (message || gettext('the upload failed.'));
+  }
+
+  async errorText(err) {
+    if (!err) return gettext('The upload failed.');
+    const message = String((err.error && err.error.message) || err.message || '');
+    const noAnswer = !err.statusCode && (!errorCode(err) || /network error/i.test(message));
+    if (noAnswer && !this.credentials.lastError) return this.unreachableText();
+    return this.knownErrorText(err);
+  }
+
+  // The browser says the same thing ("network error") whether storage is down or its CORS rule refuses this
+  // page's origin. A request that needs no CORS answer tells the two apart: it fails only if nothing answers.
+  storageUrl() {
+    const { domain, bucket, region, protocol } = this.config;
+    const base = domain || protocol + '//{Bucket}.cos.{Region}.myqcloud.com';
+    return base.replace('{Bucket}', bucket).replace('{Region}', region) + '/';
+  }
+
+  unreachableText() {
+    if (!this.probe) {
+      const url = this.storageUrl();
+      const host = new URL(url).host;
+      this.probe = fetch(url, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' }).then(
+        () => interpolate(gettext('COS at %(host)s answered, but not to this page: its CORS rule does not admit %(origin)s.'),
+          { host, origin: window.location.origin }, true),
+        () => interpolate(gettext('Storage could not be reached at %(host)s (it is down, or the network is).'),
+          { host }, true)
+      );
+      setTimeout(() => { this.probe = null; }, 5000);
+    }
+    return this.probe;
+  }
+
+  signInUrl() {
+    return this.loginUrl + '?' + new URLSearchParams({ next: window.location.pathname + window.location.search });
+  }
+
+  // The session ended (signed out elsewhere, or expired): the header no longer names the user.
+  signedOut() {
+    document.querySelectorAll('[data-testid=nav-user]').forEach((node) => {
+      node.textContent = gettext('Signed out');
+      node.setAttribute('data-signed-out', 'true');
+    });
+    this.announce(gettext('You are signed out. Sign in again to upload.'));
+  }
+
+  // ---- the file list refreshes itself as files complete, at most every two seconds ----------------------------------
+
+  refreshSoon() {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refreshList();
+    }, this.active.size ? 2000 : 100);
+  }
+
+  async refreshList() {
+    try {
+      const response = await fetch(this.config.listUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('object-list');
+      const current = document.getElementById('object-list');
+      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+    } catch (e) { /* the list stays as it was; a reload shows the new file */ }
+    if (!this.active.size && this.unfinished) this.unfinished.refresh();
+  }
+
+  // ---- remembered unfinished uploads (so a reload can say what to pick again) ---------------------------------------
+
+  showPending() {
+    for (const pending of this.pending.here()) {
+      const item = this.row(pending.name, pending.size);
+      item.setState('interrupted', gettext('Interrupted'));
+      item.showError(interpolate(gettext('Not finished: pick %(name)s again to continue where it stopped.'),
+        { name: pending.name }, true));
+      item.node.classList.add('pending');
+      item.node.setAttribute('data-pending-key', pending.key);
+      item.buttons(false, false, false);
+    }
+  }
+
+  // ---- picking and dropping files -----------------------------------------------------------------------------------
+
+  listen() {
+    const input = document.getElementById('upload-input');
+    const dropzone = document.getElementById('dropzone');
+    input.addEventListener('change', () => {
+      const files = Array.from(input.files);
+      input.value = '';
+      this.addFiles(files);
+    });
+    ['dragenter', 'dragover'].forEach((name) => {
+      dropzone.addEventListener(name, (event) => {
+        event.preventDefault();
+        dropzone.classList.add('dragover');
       });
-  }
-
-  // ---- picking and dropping files ----------------------------------------------------------------------------------
-
-  function addFiles(files) {
-    Array.prototype.forEach.call(files, upload);
-  }
-
-  input.addEventListener('change', function () {
-    addFiles(input.files);
-    input.value = '';
-  });
-  ['dragenter', 'dragover'].forEach(function (name) {
-    dropzone.addEventListener(name, function (event) {
+    });
+    ['dragleave', 'dragend'].forEach((name) => {
+      dropzone.addEventListener(name, () => dropzone.classList.remove('dragover'));
+    });
+    dropzone.addEventListener('drop', (event) => {
       event.preventDefault();
-      dropzone.classList.add('dragover');
-    });
-  });
-  ['dragleave', 'dragend'].forEach(function (name) {
-    dropzone.addEventListener(name, function () {
       dropzone.classList.remove('dragover');
+      if (event.dataTransfer && event.dataTransfer.files.length) this.addFiles(event.dataTransfer.files);
     });
-  });
-  dropzone.addEventListener('drop', function (event) {
-    event.preventDefault();
-    dropzone.classList.remove('dragover');
-    if (event.dataTransfer && event.dataTransfer.files.length) addFiles(event.dataTransfer.files);
-  });
-  showPending();
+    this.showPending();
+    if (this.unfinished) this.unfinished.refresh();
+  }
+}
+
+function main() {
+  thumbnails();
+  const configNode = document.getElementById('upload-config');
+  const form = document.getElementById('upload-form');
+  if (!configNode || !form || typeof window.COS === 'undefined') return;
+  const config = JSON.parse(configNode.textContent);
+  if (config.prefix === null || config.prefix === undefined) return;
+  new UploadPage(config, form).listen();
 }
 
 main();
