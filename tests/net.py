@@ -6,8 +6,12 @@ use it without pulling in the test suite.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
@@ -36,3 +40,29 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> Non
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def static_site(files: Mapping[str, tuple[bytes, str]]) -> Iterator[str]:
+    """A tiny web server on a free loopback port answering GET for `files` (path -> (body, content type)); yields its
+    origin. Browser tests load test pages from it, so the page's origin is one a bucket's CORS rule can name."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, content_type = files.get(self.path, (b"not found", "text/plain"))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

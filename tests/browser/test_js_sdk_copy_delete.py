@@ -4,10 +4,8 @@ and deleteMultipleObject with temporary keys, what the policy allows and what it
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
+from tests.net import static_site
 
 pytestmark = pytest.mark.browser
 
@@ -47,23 +46,8 @@ async ([options, method, params]) => {
 def page_server() -> Iterator[str]:
     files = {"/": (PAGE, "text/html; charset=utf-8"), "/cos-js-sdk-v5.min.js": (SDK.read_bytes(), "text/javascript")}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body, content_type = files.get(self.path, (b"not found", "text/plain"))
-            self.send_response(200 if self.path in files else 404)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(files) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from signer.models import CloudAccount, IdentityProvider
 from tests.cos_sdk import cos_client
 from tests.factories import APPID, REGION, make_bucket, make_policy
 from tests.identity.oidc import OidcProvider
+from tests.net import static_site
 
 pytestmark = pytest.mark.browser
 # Playwright's sync API runs an event loop in the test thread; the ORM (database flush) must be allowed beside it.
@@ -62,23 +61,8 @@ def app_origin() -> Iterator[str]:
     files = {"/": (PAGE.encode(), "text/html"), "/sdk.js": (SDK.read_bytes(), "text/javascript")}
     files["/app.js"] = (APP_JS.encode(), "text/javascript")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body, content_type = files.get(self.path, (b"not found", "text/plain"))
-            self.send_response(200 if self.path in files else 404)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(files) as origin:
+        yield origin
 
 
 def test_it_uploads_from_cos_js_sdk_with_an_id_token(
