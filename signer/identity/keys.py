@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import urllib.request
 from typing import Any
 from urllib.error import URLError
@@ -104,6 +105,19 @@ def _find(keys: list[dict[str, Any]], kid: str | None) -> dict[str, Any] | None:
     return next((key for key in keys if key.get("kid") == kid), None)
 
 
+def _may_refetch(provider: IdentityProvider) -> bool:
+    """At most one JWKS fetch per provider per refetch interval, across workers. The floor holds the time of the last
+    fetch and is judged by our clock, not only by the cache's expiry (which Redis keeps on its own clock)."""
+    key, now, interval = _key(provider, "refetch"), time.time(), _refetch_interval()
+    if cache.add(key, now, timeout=interval):
+        return True
+    last = cache.get(key)
+    if isinstance(last, (int, float)) and now - last < interval:
+        return False
+    cache.set(key, now, timeout=interval)
+    return True
+
+
 def signing_key(provider: IdentityProvider, kid: str | None) -> dict[str, Any] | None:
     """The JWK `kid` names in the provider's JWKS (fetched when not cached, fetched again when the kid is unknown,
     at most once per refetch interval); None when the issuer does not publish it."""
@@ -112,7 +126,7 @@ def signing_key(provider: IdentityProvider, kid: str | None) -> dict[str, Any] |
         found = _find(cached, kid)
         if found is not None:
             return found
-        if not cache.add(_key(provider, "refetch"), 1, timeout=_refetch_interval()):
+        if not _may_refetch(provider):
             return None
         try:
             return _find(_fetch(provider), kid)
@@ -123,7 +137,7 @@ def signing_key(provider: IdentityProvider, kid: str | None) -> dict[str, Any] |
     # not hold every request for the fetch timeout.
     if cache.get(_key(provider, "failed")):
         raise IssuerUnavailable(f"the keys of {provider.issuer} could not be fetched; try again shortly")
-    cache.add(_key(provider, "refetch"), 1, timeout=_refetch_interval())
+    cache.add(_key(provider, "refetch"), time.time(), timeout=_refetch_interval())
     try:
         return _find(_fetch(provider), kid)
     except IssuerUnavailable as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +123,11 @@ def test_it_judges_single_puts_from_cos_js_sdk_by_the_policy_limits(portal: Port
     assert md5(portal.stored("users/alice/single.png")) == md5(image)
 
     refused = {"statusCode": 403, "code": "AccessDenied", "errorCode": "AccessDenied", "stsError": None}
-    assert put_object(page, "huge.png", os.urandom(6 * MiB), "image/png") == {"key": "users/alice/huge.png", **refused}
-    assert put_object(page, "notes.txt", b"plain text", "text/plain") == {"key": "users/alice/notes.txt", **refused}
-    for key in ("users/alice/huge.png", "users/alice/notes.txt"):
+    # Names of this test's own: the bucket and localcloud are shared with the other tests of this worker.
+    huge, notes = f"huge-{uuid.uuid4().hex[:8]}.png", f"notes-{uuid.uuid4().hex[:8]}.txt"
+    assert put_object(page, huge, os.urandom(6 * MiB), "image/png") == {"key": f"users/alice/{huge}", **refused}
+    assert put_object(page, notes, b"plain text", "text/plain") == {"key": f"users/alice/{notes}", **refused}
+    for key in (f"users/alice/{huge}", f"users/alice/{notes}"):
         with pytest.raises(requests.HTTPError, match="404"):
             portal.stored(key)
 
