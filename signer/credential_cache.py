@@ -84,6 +84,11 @@ def margin_for(duration: int) -> int:
     return max(MIN_MARGIN, duration // 5)
 
 
+def owner_of(user_id: int, epoch: str) -> str:
+    """The owner part of a user's entry: the user and their revocation epoch (a cut-off changes it)."""
+    return f"u{user_id}@{epoch}"
+
+
 def entry_key(*, account: CloudAccount, owner: str, digest: str, duration: int) -> str:
     """Where one owner's credential for (account configuration, policy, duration) is cached."""
     return f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:{digest}:{duration}"

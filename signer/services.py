@@ -19,7 +19,7 @@ from knox.models import AuthToken
 
 from qcloud import policy as cam
 from signer import audit, crypto, revocation, sts, tokens
-from signer.credential_cache import credentials_cached
+from signer.credential_cache import credentials_cached, owner_of
 from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
 from signer.limits import LimitsError
 from signer.logging import register_secret
@@ -102,7 +102,7 @@ def credentials_issue(
     duration = min(access_policy.duration, account.max_duration)
     if user.is_authenticated:
         username = user.get_username()
-        owner = f"u{user.pk}@{revocation.user_epoch(user.pk, read=revocation_epoch)}"
+        owner = owner_of(user.pk, revocation.user_epoch(user.pk, read=revocation_epoch))
         session_name = f"{user.pk}-{username}"
     else:
         username = owner = session_name = ANONYMOUS_USERNAME

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from signer import audit, revocation, services
-from signer.credential_cache import CacheEntry, credential_memo_clear, entry_key
+from signer.credential_cache import CacheEntry, credential_memo_clear, entry_key, owner_of
 from signer.models import CloudAccount
 from tests.factories import make_account
 from tests.ops.conftest import Scrape
@@ -96,7 +96,7 @@ def test_it_counts_sts_errors_and_unavailability(scrape: Scrape, account: CloudA
 def test_it_counts_single_flight_waits(scrape: Scrape, token_client: TokenClient, alice: Any, alice_token: str) -> None:
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
-    owner = f"u{alice.pk}@{revocation.user_epoch(alice.pk)}"
+    owner = owner_of(alice.pk, revocation.user_epoch(alice.pk))
     key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
     # Another request leads this cold entry and has just published that STS is unavailable: we wait for it, once.
     cache.set(f"{key}:lock", "other-leader", timeout=30)
@@ -136,7 +136,7 @@ def test_it_counts_stale_credentials_served_while_sts_is_down(
 ) -> None:
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
-    owner = f"u{alice.pk}@{revocation.user_epoch(alice.pk)}"
+    owner = owner_of(alice.pk, revocation.user_epoch(alice.pk))
     key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
     # A credential inside its refresh margin (100 s left of 1800): due for a refresh, still valid.
     aging = CacheEntry("AKIDAGING", "aging-key", "aging-token", int(time.time()) - 1700, int(time.time()) + 100, "", "")
