@@ -3,10 +3,10 @@
 An entry is keyed by (account and its configuration version, owner, access policy, policy digest, duration) and stored
 encrypted in the shared cache (it holds the temporary secret key and token) until it expires; it is handed out until
 its expiry minus a margin. The access policy is part of the key even where two render alike: a person choosing one of
-their policies gets a credential of that policy's own, audited under it. A worker also remembers the entries it has decrypted: a hit spares the shared-cache GET and the Fernet
-decrypt, and is used only while the shared entry would be, so refreshing past the margin still goes through the shared
-cache and its cross-process single flight (`SingleFlight`). When STS is down, a credential that has not expired is
-served even past the margin.
+their policies gets a credential of that policy's own, audited under it. A worker also remembers the entries it has
+decrypted: a hit spares the shared-cache GET and the Fernet decrypt, and is used only while the shared entry would
+be, so refreshing past the margin still goes through the shared cache and its cross-process single flight
+(`SingleFlight`). When STS is down, a credential that has not expired is served even past the margin.
 """
 
 from __future__ import annotations
