@@ -9,6 +9,9 @@ user never learns what another user's buckets hold.
 The pages' own COS calls (listing, deleting, creating buckets) reach COS from the portal's address, not the user's,
 so COS cannot apply a policy's client networks (`qcs:ip`) to them: `UserAccess.check_network` does, with the address
 signer.net.client_ip gives (the client's, behind trusted proxies), before every such call.
+
+A user with several policies chooses on "My access" which one the pages use (`policy_choose`, kept in the session);
+`access_for` and the page's own /sts calls then ask for that one, and the header shows it (`policy_in_use`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ from qcloud.policy import (
 from qcloud.regions import is_region
 from qcloud.resources import granted_prefix
 from signer.net import client_ip
+from signer.selectors import policies_for_user, policy_for_user
 from signer.services import TemporaryCredentials, credentials_issue
+
+POLICY_SESSION_KEY = "demo:policy"
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,11 @@ def access_for(request: HttpRequest) -> UserAccess:
     user = request.user
     ip = client_ip(request)
     credentials = credentials_issue(
-        user=user, client_ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""), audit_each_use=False
+        user=user,
+        policy_name=chosen_policy(request),
+        client_ip=ip,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        audit_each_use=False,
     )
     # The credentials carry the policy they were issued under: rendering it again here would be the same work.
     access = UserAccess(
@@ -257,6 +267,44 @@ def access_for(request: HttpRequest) -> UserAccess:
     )
     request._demo_access = access  # type: ignore[attr-defined]
     return access
+
+
+def chosen_policy(request: HttpRequest) -> str | None:
+    """The policy the user chose for the pages, while it is still one of theirs; None: their default.
+
+    A choice the user no longer has (unassigned, renamed) is forgotten, so the pages fall back to the default rather
+    than fail."""
+    name = request.session.get(POLICY_SESSION_KEY)
+    if not isinstance(name, str) or not name:
+        return None
+    if any(policy.name == name for policy in policies_for_user(request.user)):
+        return name
+    request.session.pop(POLICY_SESSION_KEY, None)
+    return None
+
+
+def policy_choose(request: HttpRequest, name: str) -> str:
+    """Make `name` the policy the pages use ("": back to the user's default), and return the name now in use.
+
+    signer.errors.UnknownPolicy when it is not one of the user's (NoPolicy when they have none)."""
+    chosen = policy_for_user(request.user, name or None).name
+    if name:
+        request.session[POLICY_SESSION_KEY] = chosen
+    else:
+        request.session.pop(POLICY_SESSION_KEY, None)
+    request._demo_access = None  # type: ignore[attr-defined]
+    return chosen
+
+
+def policy_in_use(request: HttpRequest) -> str | None:
+    """The name of the policy the pages use: the one chosen, else the user's default; None without any."""
+    if not request.user.is_authenticated:
+        return None
+    chosen = chosen_policy(request)
+    if chosen is not None:
+        return chosen
+    policies = policies_for_user(request.user)
+    return policies[0].name if policies else None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The "My access" page: the user's policies in plain words, copy-paste examples, and API tokens: named, with a
-lifetime of the person's choosing, shown once after the redirect that follows their creation, revoked on
-confirmation."""
+"""The "My access" page: the user's policies in plain words, the one the pages use (chosen here when there are
+several), copy-paste examples, and API tokens: named, with a lifetime of the person's choosing, shown once after the
+redirect that follows their creation, revoked on confirmation."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
+from demo.access import policy_choose, policy_in_use
 from demo.describe import describe_policy
 from demo.errors import demo_view
 from demo.views import portal_origin
@@ -29,6 +30,7 @@ from signer.selectors import policies_for_user
 
 def _access_context(request: HttpRequest) -> dict[str, Any]:
     policies = []
+    in_use = policy_in_use(request)
     for index, access_policy in enumerate(policies_for_user(request.user)):
         hint = None
         try:
@@ -43,6 +45,7 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
                 "name": access_policy.name,
                 "description": access_policy.description,
                 "default": index == 0,
+                "in_use": access_policy.name == in_use,
                 "duration_minutes": access_policy.duration // 60,
                 "account": access_policy.account.name,
                 "appid": access_policy.account.appid,
@@ -61,6 +64,7 @@ def _access_context(request: HttpRequest) -> dict[str, Any]:
         "example_region": policies[0]["region"] if policies else "ap-guangzhou",
         "example_key": f"users/{request.user.get_username()}/photo.jpg",
         "policies": policies,
+        "policy_in_use": in_use,
         "tokens": listed,
         "lifetimes": lifetime_choices(),
         "token_limit": tokens.token_limit(),
@@ -80,6 +84,16 @@ def my_access(request: HttpRequest) -> HttpResponse:
     if context["new_token"]:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@demo_view
+@require_POST
+def choose_policy(request: HttpRequest) -> HttpResponse:
+    """Make one of the user's policies the one the pages use (their default when none is named); a policy that is
+    not theirs is refused (403 UnknownPolicy, shown as a page)."""
+    name = policy_choose(request, request.POST.get("policy", "")[:100])
+    messages.success(request, _("These pages now use the policy %(name)s.") % {"name": name})
+    return redirect(f"{reverse('demo:access')}#policies-title")
 
 
 LIFETIMES = (1, 24, 24 * 7, 24 * 30, 24 * 90, 24 * 365)

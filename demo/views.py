@@ -224,6 +224,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         "region": region,
         "prefix": target,
         "stsUrl": reverse("signer:sts"),
+        "policy": access.policy_name,
         "domain": cos_domain(),
         "protocol": "http:" if settings.LOCAL_MODE and settings.LOCALCLOUD_PUBLIC_URL.startswith("http:") else "https:",
         "listUrl": request.get_full_path(),

@@ -15,14 +15,15 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
 from qcloud import policy as cam
 from signer import audit, selectors, services
+from signer.admin_simulator import simulation_result
 from signer.admin_users import NO_RECALL
 from signer.errors import SignerError
-from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm, pretty
+from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm
 from signer.identity import keys as identity_keys
 from signer.models import AccessPolicy, CloudAccount, Identity, IdentityProvider, IssuedCredential, Refusal
 
@@ -154,22 +155,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             except (SignerError, cam.PolicyError) as exc:
                 result = {"error": getattr(exc, "message", str(exc))}
             else:
-                decision = simulation.decision
-                statement = (
-                    pretty(simulation.rendered.statements[decision.statement].to_dict())
-                    if decision.statement is not None
-                    else None
-                )
-                result = {
-                    "allowed": decision.allowed,
-                    "reason": _decision_words(decision, data["action"], simulation.resources),
-                    "statement_number": decision.statement + 1 if decision.statement is not None else None,
-                    "statement": statement,
-                    "missing_context": [_context_label(key) for key in decision.missing_context],
-                    "policy": simulation.policy,
-                    "resources": simulation.resources,
-                    "rendered": pretty(simulation.rendered.to_dict()),
-                }
+                result = simulation_result(simulation)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Policy simulator"),
@@ -190,22 +176,6 @@ def issued_until_text(issued: QuerySet[IssuedCredential]) -> str:
         f"The last credential already issued expires at {timezone.localtime(latest):%Y-%m-%d %H:%M:%S %Z}. "
         f"{NO_RECALL} Saving a change stops cached ones from being handed out."
     )
-
-
-def _context_label(key: str) -> str:
-    labels = {cam.CONTENT_LENGTH: _("size"), cam.CONTENT_TYPE: _("content type"), cam.CLIENT_IP: _("client IP")}
-    return labels.get(key, key)
-
-
-def _decision_words(decision: cam.Decision, action: str, resources: list[str]) -> str:
-    """What qcloud's Decision says (its `reason` is English), in the reader's language."""
-    if decision.statement is not None:
-        words = {"action": action, "number": decision.statement + 1}
-        if decision.effect == "deny":
-            return _("%(action)s is explicitly denied by statement %(number)d.") % words
-        return _("%(action)s is allowed by statement %(number)d.") % words
-    target = pgettext("resource alternatives", " or ").join(resources)
-    return _("No statement allows %(action)s on %(resources)s.") % {"action": action, "resources": target}
 
 
 @admin.register(IssuedCredential)

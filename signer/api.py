@@ -45,12 +45,18 @@ from signer.tokens import TrackedTokenAuthentication
 
 View = TypeVar("View", bound="type[CredentialsApi]")
 
+POLICY_HELP = (
+    "The name of one of your effective policies (assigned to you or to one of your groups); default: your "
+    "highest-priority policy. Each policy has its own cached credential and audit rows. 403 UnknownPolicy when "
+    "it is not one of yours (whether or not it exists)."
+)
+
 
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "Malformed JSON, invalid input or unknown policy",
+        400: "Malformed JSON or invalid input",
         401: "Not authenticated (or bad token)",
-        403: "No policy, scope not allowed, or CSRF failure",
+        403: "No policy, a policy named that is not yours (UnknownPolicy), scope not allowed, or CSRF failure",
         405: "Method not allowed",
         413: "Body larger than SIGNER_MAX_BODY",
         415: "Not JSON",
@@ -100,9 +106,7 @@ class ScopeSerializer(serializers.Serializer[dict[str, Any]]):
 
 @extend_schema_serializer(component_name="CredentialsRequest")
 class CredentialsInputSerializer(serializers.Serializer[dict[str, Any]]):
-    policy = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text="A policy assigned to you; default: your default"
-    )
+    policy = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text=POLICY_HELP)
     scopes: serializers.ListSerializer[dict[str, Any]] = serializers.ListSerializer(
         child=ScopeSerializer(),
         required=False,
@@ -162,9 +166,7 @@ class CredentialsApi(SignerApiView):
         return self._issue(request, policy=data.get("policy"), scopes=scopes)
 
 
-_POLICY_PARAMETER = OpenApiParameter(
-    "policy", OpenApiTypes.STR, description="A policy assigned to you (default: your highest-priority policy)"
-)
+_POLICY_PARAMETER = OpenApiParameter("policy", OpenApiTypes.STR, description=POLICY_HELP)
 _UPLOADS = (
     "\n\n**Reuse one credential until `expiredTime`.** Without scopes the credentials allow your whole policy "
     "(typically your writable prefix): use them for every request until they expire, then ask again. Cached answers "

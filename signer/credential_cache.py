@@ -1,11 +1,12 @@
 """The credential cache: temporary credentials reused while they are valid, with one STS call per cold entry.
 
-An entry is keyed by (account and its configuration version, owner, policy digest, duration) and stored encrypted in
-the shared cache (it holds the temporary secret key and token) until it expires; it is handed out until its expiry
-minus a margin. A worker also remembers the entries it has decrypted: a hit spares the shared-cache GET and the Fernet
-decrypt, and is used only while the shared entry would be, so refreshing past the margin still goes through the shared
-cache and its cross-process single flight (`SingleFlight`). When STS is down, a credential that has not expired is
-served even past the margin.
+An entry is keyed by (account and its configuration version, owner, access policy, policy digest, duration) and stored
+encrypted in the shared cache (it holds the temporary secret key and token) until it expires; it is handed out until
+its expiry minus a margin. The access policy is part of the key even where two render alike: a person choosing one of
+their policies gets a credential of that policy's own, audited under it. A worker also remembers the entries it has
+decrypted: a hit spares the shared-cache GET and the Fernet decrypt, and is used only while the shared entry would
+be, so refreshing past the margin still goes through the shared cache and its cross-process single flight
+(`SingleFlight`). When STS is down, a credential that has not expired is served even past the margin.
 """
 
 from __future__ import annotations
@@ -89,14 +90,15 @@ def owner_of(user_id: int, epoch: str) -> str:
     return f"u{user_id}@{epoch}"
 
 
-def entry_key(*, account: CloudAccount, owner: str, digest: str, duration: int) -> str:
-    """Where one owner's credential for (account configuration, policy, duration) is cached."""
-    return f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:{digest}:{duration}"
+def entry_key(*, account: CloudAccount, owner: str, policy_id: int, digest: str, duration: int) -> str:
+    """Where one owner's credential for (account configuration, access policy and its rendering, duration) is cached."""
+    return f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:p{policy_id}:{digest}:{duration}"
 
 
 def credentials_cached(
     *,
     account: CloudAccount,
+    policy_id: int,
     policy: cam.Policy,
     digest: str,
     duration: int,
@@ -106,12 +108,13 @@ def credentials_cached(
 ) -> tuple[CacheEntry, bool]:
     """Cached credentials for (account, policy, duration, owner), or fresh ones from STS; and whether they were cached.
 
-    `digest` identifies `policy` (its SHA-256); `username` names the STS session; `owner` whose entry it is (one
+    `policy_id` is the access policy `policy` was rendered from (and narrowed, if it was); `digest` identifies `policy`
+    (its SHA-256); `username` names the STS session; `owner` whose entry it is (one
     person's, and their revocation epoch: signer/revocation.py); `before_sts` runs just before this request calls
     STS itself (never for an answer from the cache or from another request's call), and may raise to refuse it (the
     per-user budget of new STS calls). The account's configuration version is part of the key: nothing minted under
     its old keys or role is handed out again."""
-    key = entry_key(account=account, owner=owner, digest=digest, duration=duration)
+    key = entry_key(account=account, owner=owner, policy_id=policy_id, digest=digest, duration=duration)
     margin = margin_for(duration)
     started = time.time()
     remembered = _memo.get(key)

@@ -42,7 +42,9 @@ class NoPolicy(SignerError):
 
 
 class UnknownPolicy(SignerError):
-    status = 400
+    """A policy asked for by name that is not one of the caller's (whether or not it exists: names cannot be probed)."""
+
+    status = 403
     code_desc = "UnknownPolicy"
 
 

@@ -260,6 +260,18 @@ class PolicySimulatorForm(forms.Form):
     content_length = forms.IntegerField(label=gettext_lazy("Size (bytes)"), required=False, min_value=0)
     content_type = forms.CharField(label=gettext_lazy("Content type"), required=False, max_length=200)
     ip = forms.GenericIPAddressField(label=gettext_lazy("Client IP"), required=False)
+    forbid_overwrite = forms.ChoiceField(
+        label=gettext_lazy("x-cos-forbid-overwrite"),
+        choices=[("", gettext_lazy("(not sent)")), ("true", "true"), ("false", "false")],
+        required=False,
+        help_text=gettext_lazy('The header an upload sends to refuse replacing an existing object ("true").'),
+    )
+    acl = forms.CharField(
+        label=gettext_lazy("x-cos-acl"),
+        required=False,
+        max_length=40,
+        help_text=gettext_lazy('The canned ACL an upload asks for, e.g. "private".'),
+    )
 
     def context(self) -> cam.RequestContext:
         data = self.cleaned_data
@@ -267,6 +279,8 @@ class PolicySimulatorForm(forms.Form):
             content_length=data.get("content_length"),
             content_type=data.get("content_type") or None,
             ip=data.get("ip") or None,
+            acl=data.get("acl") or None,
+            forbid_overwrite=data.get("forbid_overwrite") or None,
         )
 
     def clean(self) -> dict[str, Any]:

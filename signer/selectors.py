@@ -74,11 +74,15 @@ def policy_for_user(
 
 @dataclass(frozen=True)
 class Simulation:
-    decision: cam.Decision
+    explanation: cam.Explanation  # the decision, and the statements and conditions behind it
     policy: AccessPolicy
     rendered: cam.Policy
     action: str
     resources: list[str]
+
+    @property
+    def decision(self) -> cam.Decision:
+        return self.explanation.decision
 
 
 def policy_simulate(
@@ -111,5 +115,5 @@ def policy_simulate(
         scope = Scope(action=action, bucket=bucket, region=region, prefix=key)
         scope_validate(scope)
         resources, _ = scope_resources(scope)
-    decision = cam.evaluate(rendered, action, resources, context)
-    return Simulation(decision, access_policy, rendered, action, resources)
+    explanation = cam.explain(rendered, action, resources, context)
+    return Simulation(explanation, access_policy, rendered, action, resources)

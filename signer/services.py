@@ -79,8 +79,9 @@ def credentials_issue(
     user's epoch (signer/revocation.py). `audit_each_use=False` (the pages): one audit row per credential, user and
     address (signer.audit.first_page_use), not one per view.
 
-    Every credential names one person: the cache holds one entry per user (anonymous callers share theirs), and the
-    STS session name carries the user's id and name, which is what COS and CloudAudit logs show."""
+    Every credential names one person: the cache holds one entry per user (anonymous callers share theirs) and policy
+    (`policy_name` chooses one of the user's, the highest priority by default), and the STS session name carries the
+    user's id and name, which is what COS and CloudAudit logs show."""
     access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
     account = access_policy.account
     if not account.is_active:
@@ -109,6 +110,7 @@ def credentials_issue(
     budget = str(user.pk) if user.is_authenticated else f"ip:{client_ip or ''}"
     entry, from_cache = credentials_cached(
         account=account,
+        policy_id=access_policy.pk,
         policy=final,
         digest=digest,
         duration=duration,

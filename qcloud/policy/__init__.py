@@ -5,7 +5,8 @@ with it, and localcloud enforces it on every request made with temporary or sub-
 
 - `model`: Policy, Statement, Condition, PolicyError; writing a policy back as JSON.
 - `parse`: parse_policy (JSON text or a mapping), with errors that say where.
-- `evaluate`: RequestContext, Decision, evaluate, evaluate_all.
+- `evaluate`: RequestContext, Decision, evaluate, evaluate_all; explain (the trace behind a decision: Explanation,
+  StatementCheck, ConditionCheck).
 - `templates`: substitute (${username}, ${user_id}, ${appid}, ${jwt:<claim>}).
 
 Evaluation: a matching deny whose conditions hold wins, then a matching allow whose conditions hold; otherwise the
@@ -20,7 +21,17 @@ are 0-based indexes. Everything is importable from here (`from qcloud import pol
 from __future__ import annotations
 
 from qcloud.glob import glob_match
-from qcloud.policy.evaluate import Decision, RequestContext, action_matches, evaluate, evaluate_all
+from qcloud.policy.evaluate import (
+    ConditionCheck,
+    Decision,
+    Explanation,
+    RequestContext,
+    StatementCheck,
+    action_matches,
+    evaluate,
+    evaluate_all,
+    explain,
+)
 from qcloud.policy.model import (
     ACL,
     CLIENT_IP,
@@ -65,14 +76,18 @@ __all__ = [
     "VARIABLE_RE",
     "VERSION",
     "Condition",
+    "ConditionCheck",
     "Decision",
+    "Explanation",
     "Policy",
     "PolicyError",
     "RequestContext",
     "Statement",
+    "StatementCheck",
     "action_matches",
     "evaluate",
     "evaluate_all",
+    "explain",
     "glob_match",
     "parse_policy",
     "resource_name",

@@ -178,3 +178,111 @@ def evaluate_all(
     else:
         reason = f"policy {chosen + 1}: {decision.reason}"
     return Decision(decision.allowed, decision.statement, decision.effect, reason, tuple(missing), chosen)
+
+
+# Condition results as a relation between the request's value and the policy's: (when it holds, when it fails).
+_RELATIONS = {
+    "numeric_less_than_equal": ("≤", ">"),
+    "numeric_greater_than_equal": ("≥", "<"),
+    "numeric_equal": ("=", "≠"),
+    "string_equal": ("∈", "∉"),
+    "string_like": ("∈", "∉"),
+    "ip_equal": ("∈", "∉"),
+    "ip_not_equal": ("∉", "∈"),
+}
+
+
+@dataclass(frozen=True)
+class ConditionCheck:
+    """One condition of a statement against the request: the request's value and whether the condition held.
+
+    `holds` is None when the request context lacks the key (the condition then does not hold)."""
+
+    condition: Condition
+    actual: int | str | None
+    holds: bool | None
+
+    @property
+    def relation(self) -> str:
+        """How the request's value stands to the policy's: "20 MiB > numeric_less_than_equal 10 MiB" reads ">";
+        "?" when the request did not say."""
+        if self.holds is None:
+            return "?"
+        held, failed = _RELATIONS[self.condition.operator]
+        return held if self.holds else failed
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    """A statement whose action and resource match the request, with each of its conditions checked."""
+
+    index: int  # 0-based, as Decision.statement
+    statement: Statement
+    resource: str  # the request's resource it matched
+    conditions: tuple[ConditionCheck, ...]
+
+    @property
+    def applies(self) -> bool:
+        return all(check.holds is True for check in self.conditions)
+
+    @property
+    def failed(self) -> tuple[ConditionCheck, ...]:
+        """The conditions that did not hold (failed, or not decidable for want of the request's value)."""
+        return tuple(check for check in self.conditions if check.holds is not True)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why `evaluate` decided what it did: every statement that matched the action and resource, checked.
+
+    `decision` is exactly what `evaluate` answers for the same arguments."""
+
+    decision: Decision
+    matched: tuple[StatementCheck, ...]
+
+    @property
+    def deciding_statement(self) -> int | None:
+        return self.decision.statement
+
+    @property
+    def deciding(self) -> StatementCheck | None:
+        """The statement that decided (None for an implicit deny)."""
+        return next((check for check in self.matched if check.index == self.decision.statement), None)
+
+    @property
+    def near_miss(self) -> StatementCheck | None:
+        """For an implicit deny: the first allow statement that matched the action and resource but whose
+        conditions did not all hold (what would have allowed the request); None otherwise."""
+        if self.decision.statement is not None:
+            return None
+        return next((check for check in self.matched if check.statement.effect == "allow"), None)
+
+    @property
+    def failed_conditions(self) -> tuple[ConditionCheck, ...]:
+        """The near miss's conditions that did not hold: why an allow did not apply."""
+        near_miss = self.near_miss
+        return near_miss.failed if near_miss is not None else ()
+
+
+def explain(
+    policy: Policy, action: str, resource: str | Sequence[str], context: RequestContext | None = None
+) -> Explanation:
+    """`evaluate`, with the trace behind its decision (for the policy simulator; `evaluate` itself stays lean).
+
+    Every condition of a matching statement is checked, not only up to the first that fails, so the trace shows
+    all the reasons an allow did not apply."""
+    resources = (resource,) if isinstance(resource, str) else tuple(resource)
+    context = context or RequestContext()
+    matched: list[StatementCheck] = []
+    for index, statement in enumerate(policy.statements):
+        if not any(action_matches(pattern, action) for pattern in statement.actions):
+            continue
+        hit = next((v for v in resources if any(glob_match(p, v) for p in statement.resources)), None)
+        if hit is None:
+            continue
+        checks = tuple(
+            ConditionCheck(condition, context.get(condition.key), _condition_holds(condition, context))
+            for condition in statement.conditions
+        )
+        matched.append(StatementCheck(index, statement, hit, checks))
+    return Explanation(evaluate(policy, action, resources, context), tuple(matched))

@@ -271,7 +271,7 @@ def test_it_refuses_bob_alices_private_policy_by_name(
         api.get("/sts", token=bob_token, params={"policy": "alice only"}),
         api.post("/sign", token=bob_token, json={"policy": "alice only"}),
     ):
-        body = assert_envelope(response, 400, "UnknownPolicy")
+        body = assert_envelope(response, 403, "UnknownPolicy")
         assert "read whole bucket" not in body["message"]
 
 

@@ -40,7 +40,7 @@ def test_it_gives_the_policies_a_groups_claim_maps_to(
     bob = api.get("/sign", headers=bearer(oidc.id_token("bob")), params={"policy": admins.name})  # groups: admins
     assert bob.status_code == 200, bob.text
     alice = api.get("/sign", headers=bearer(oidc.id_token("alice")), params={"policy": admins.name})  # staff
-    assert alice.status_code == 400
+    assert alice.status_code == 403
     assert alice.json()["codeDesc"] == "UnknownPolicy"
     assert api.get("/sign", headers=bearer(oidc.id_token("alice"))).status_code == 200  # the provider's own policy
 
@@ -52,7 +52,7 @@ def test_it_takes_a_mapped_policy_away_when_the_mapping_no_longer_gives_it(
     mapped.policy_mapping = {}
     mapped.save()
     response = api.get("/sts", headers=bearer(oidc.id_token("bob")), params={"policy": admins.name})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json()["codeDesc"] == "UnknownPolicy"
     assert list(Identity.objects.get().user.access_policies.all()) == [mapped.policy]
 
@@ -64,7 +64,7 @@ def test_it_ignores_unsafe_values_of_the_policy_claim(
     mapped.save(update_fields=["policy_mapping"])  # clean() would allow it: the claim value is what is checked
     token = forge.sign(oidc, forge.claims(oidc, groups=["admins*"]))
     response = api.get("/sign", headers=bearer(token), params={"policy": admins.name})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json()["codeDesc"] == "UnknownPolicy"
 
 

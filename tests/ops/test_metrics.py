@@ -97,7 +97,13 @@ def test_it_counts_single_flight_waits(scrape: Scrape, token_client: TokenClient
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
     owner = owner_of(alice.pk, revocation.user_epoch(alice.pk))
-    key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
+    key = entry_key(
+        account=access_policy.account,
+        owner=owner,
+        policy_id=access_policy.pk,
+        digest=digest,
+        duration=access_policy.duration,
+    )
     # Another request leads this cold entry and has just published that STS is unavailable: we wait for it, once.
     cache.set(f"{key}:lock", "other-leader", timeout=30)
     cache.set(f"{key}:err:other-leader", {"unavailable": "timed out"}, timeout=30)
@@ -137,7 +143,13 @@ def test_it_counts_stale_credentials_served_while_sts_is_down(
     access_policy = alice.access_policies.get()
     _, digest = services._render(access_policy, alice)
     owner = owner_of(alice.pk, revocation.user_epoch(alice.pk))
-    key = entry_key(account=access_policy.account, owner=owner, digest=digest, duration=access_policy.duration)
+    key = entry_key(
+        account=access_policy.account,
+        owner=owner,
+        policy_id=access_policy.pk,
+        digest=digest,
+        duration=access_policy.duration,
+    )
     # A credential inside its refresh margin (100 s left of 1800): due for a refresh, still valid.
     aging = CacheEntry("AKIDAGING", "aging-key", "aging-token", int(time.time()) - 1700, int(time.time()) + 100, "", "")
     cache.set(key, aging.dump(), timeout=100)

@@ -84,13 +84,13 @@ def test_it_refuses_malformed_json_with_400(api: Api, alice_token: str) -> None:
     assert_error(not_an_object, 400, "ValidationError")
 
 
-def test_it_refuses_an_unknown_policy_with_400(api: Api, alice_token: str, account: CloudAccount) -> None:
+def test_it_refuses_an_unknown_policy_with_403(api: Api, alice_token: str, account: CloudAccount) -> None:
     # Existing but not assigned to alice is as unknown as not existing: policy names cannot be probed.
     make_policy(account, name="bucket admin", preset="bucket admin")
     for name in ("no-such-policy", "bucket admin"):
-        body = assert_error(api.get("/sign", token=alice_token, params={"policy": name}), 400, "UnknownPolicy")
+        body = assert_error(api.get("/sign", token=alice_token, params={"policy": name}), 403, "UnknownPolicy")
         assert repr(name) in body["message"]
-        assert_error(api.post("/sts", token=alice_token, json={"policy": name}), 400, "UnknownPolicy")
+        assert_error(api.post("/sts", token=alice_token, json={"policy": name}), 403, "UnknownPolicy")
 
 
 def test_it_serves_a_policy_by_name_and_the_highest_priority_by_default(

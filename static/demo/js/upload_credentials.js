@@ -35,7 +35,10 @@ export class Credentials {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': this.csrfToken },
-        body: '{}',
+        // The policy the page was shown under (My access lets a person with several choose it).
+        body: JSON.stringify({
+          policy: JSON.parse(document.getElementById('upload-config')?.textContent || '{}').policy,
+        }),
       });
     } catch (e) {
       this.lastError = gettext('The portal could not be reached for credentials');
