@@ -131,6 +131,7 @@ def preview(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         else:
             messages.success(request, _("Share link created."))
 
+    choices = share_choices(access) if readable else []
     folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
     root = access.list_root(region=region, bucket=bucket) or ""
     download = reverse("demo:download", kwargs={"region": region, "bucket": bucket})
@@ -157,7 +158,8 @@ def preview(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
             if access.can("DeleteObject", region=region, bucket=bucket, key=key).allowed
             else None
         ),
-        "choices": share_choices(access) if readable else [],
+        "choices": choices,
+        "share_limited": next((c.reason for c in choices if not c.allowed), ""),
         "link": link,
         "share_error": share_error,
     }
