@@ -348,3 +348,136 @@ def abort_multipart_upload(keys: Keys, *, region: str, bucket: str, key: str, up
         _client(keys, region).abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
     except (CosServiceError, CosClientError) as exc:
         raise _error(exc) from exc
+
+
+# --- one object and one bucket in detail (the preview and bucket details pages) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    """What HeadObject says about one object: the headers a person wants to see, and the custom metadata."""
+
+    key: str
+    size: int
+    content_type: str
+    etag: str
+    last_modified: datetime | None
+    headers: dict[str, str]  # Cache-Control, Content-Disposition, x-cos-storage-class ... as present
+    metadata: dict[str, str]  # x-cos-meta-* with the prefix removed
+
+
+# The standard headers a HEAD answer may carry that say something about the object (not about the answer).
+SHOWN_HEADERS = (
+    "Cache-Control",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Language",
+    "Expires",
+    "x-cos-storage-class",
+    "x-cos-server-side-encryption",
+    "x-cos-version-id",
+    "x-cos-tagging-count",
+)
+META_PREFIX = "x-cos-meta-"
+
+
+def head_object(keys: Keys, *, region: str, bucket: str, key: str) -> ObjectHead:
+    """HeadObject; CosError("NoSuchKey", ..., 404) when there is no such object."""
+    try:
+        data = _client(keys, region).head_object(Bucket=bucket, Key=key)
+    except (CosServiceError, CosClientError) as exc:
+        error = _error(exc, "HeadObject")
+        if error.status == 404:
+            raise CosError("NoSuchKey", _("The object does not exist."), 404, "HeadObject") from exc
+        raise error from exc
+    lower = {str(name).lower(): str(value) for name, value in data.items()}
+    return ObjectHead(
+        key=key,
+        size=int(lower.get("content-length") or 0),
+        content_type=lower.get("content-type", ""),
+        etag=lower.get("etag", "").strip('"'),
+        last_modified=_parse_time(lower.get("last-modified")),
+        headers={name: lower[name.lower()] for name in SHOWN_HEADERS if lower.get(name.lower())},
+        metadata={
+            name[len(META_PREFIX) :]: value for name, value in sorted(lower.items()) if name.startswith(META_PREFIX)
+        },
+    )
+
+
+def get_object_start(keys: Keys, *, region: str, bucket: str, key: str, length: int) -> bytes:
+    """The first `length` bytes of an object, with one ranged GetObject (never the whole object)."""
+    try:
+        response = _client(keys, region).get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        body: bytes = response["Body"].get_raw_stream().read(length)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc, "GetObject") from exc
+    return body
+
+
+def delete_bucket(keys: Keys, *, region: str, bucket: str) -> None:
+    """DeleteBucket: COS refuses a bucket that still holds objects or unfinished uploads (BucketNotEmpty, 409)."""
+    try:
+        _client(keys, region).delete_bucket(Bucket=bucket)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc, "DeleteBucket") from exc
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    id: str
+    origins: list[str]
+    methods: list[str]
+    headers: list[str]
+    expose_headers: list[str]
+    max_age: int | None
+
+
+def get_bucket_cors(keys: Keys, *, region: str, bucket: str) -> list[CorsRule]:
+    """GetBucketCORS: the bucket's rules, [] when it has none (COS answers NoSuchCORSConfiguration then)."""
+    try:
+        data = _client(keys, region).get_bucket_cors(Bucket=bucket)
+    except (CosServiceError, CosClientError) as exc:
+        if isinstance(exc, CosServiceError) and exc.get_error_code() == "NoSuchCORSConfiguration":
+            return []
+        raise _error(exc, "GetBucketCORS") from exc
+    rules = []
+    for rule in _as_list(data.get("CORSRule")):
+        max_age = rule.get("MaxAgeSeconds")
+        rules.append(
+            CorsRule(
+                id=str(rule.get("ID") or ""),
+                origins=[str(v) for v in _as_list(rule.get("AllowedOrigin"))],
+                methods=[str(v) for v in _as_list(rule.get("AllowedMethod"))],
+                headers=[str(v) for v in _as_list(rule.get("AllowedHeader"))],
+                expose_headers=[str(v) for v in _as_list(rule.get("ExposeHeader"))],
+                max_age=int(max_age) if max_age not in (None, "") else None,
+            )
+        )
+    return rules
+
+
+@dataclass(frozen=True)
+class Grant:
+    grantee: str  # an account ("qcs::cam::uin/...:uin/...") or a group URI (AllUsers ...)
+    permission: str  # FULL_CONTROL, READ, WRITE, READ_ACP, WRITE_ACP
+
+
+@dataclass(frozen=True)
+class BucketAcl:
+    owner: str
+    grants: list[Grant]
+
+
+def get_bucket_acl(keys: Keys, *, region: str, bucket: str) -> BucketAcl:
+    """GetBucketACL: the owner and every grant."""
+    try:
+        data = _client(keys, region).get_bucket_acl(Bucket=bucket)
+    except (CosServiceError, CosClientError) as exc:
+        raise _error(exc, "GetBucketACL") from exc
+    owner = data.get("Owner") or {}
+    grants = []
+    for grant in _as_list((data.get("AccessControlList") or {}).get("Grant")):
+        grantee = grant.get("Grantee") or {}
+        who = grantee.get("URI") or grantee.get("ID") or grantee.get("DisplayName") or ""
+        grants.append(Grant(grantee=str(who), permission=str(grant.get("Permission") or "")))
+    return BucketAcl(owner=str(owner.get("DisplayName") or owner.get("ID") or ""), grants=grants)

@@ -132,7 +132,9 @@ def buckets(request: HttpRequest, region: str) -> HttpResponse:
         listing_error = exc
     context = {
         "region": region,
-        "buckets": rows,
+        "buckets": [
+            {"info": b, "can_delete": access.can("DeleteBucket", region=region, bucket=b.name).allowed} for b in rows
+        ],
         "listing_error": listing_error,
         "form": form,
         "appid": access.appid,

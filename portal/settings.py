@@ -292,6 +292,10 @@ METRICS_TOKEN = envsecret("METRICS_TOKEN")
 METRICS_STS_QUOTA = env.int("METRICS_STS_QUOTA", default=600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
+# --- Demo pages (demo/) --------------------------------------------------------------------------------------------
+# The longest share link the preview page makes; the user's temporary credentials may end it sooner (demo/share.py).
+DEMO_SHARE_MAX_SECONDS = env.int("DEMO_SHARE_MAX_SECONDS", default=7 * 24 * 3600)
+
 # --- Single sign-on for the portal's pages (portal/sso.py, mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set.
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = envsecret("OIDC_RP_CLIENT_SECRET")
@@ -380,6 +384,10 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *_COS_ORIGINS],
         "connect-src": ["'self'", *_COS_ORIGINS],
+        # The preview page: audio, video and PDF come from COS (through a redirect from the portal). Active content
+        # (HTML, SVG, XML, JavaScript) is never served inline from there (COS answers it as an attachment).
+        "media-src": ["'self'", *_COS_ORIGINS],
+        "frame-src": ["'self'", *_COS_ORIGINS],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],

@@ -136,7 +136,7 @@ def cloud(localcloud: RunningServer, settings: object) -> RunningServer:
     settings.LOCALCLOUD_URL = localcloud.url  # type: ignore[attr-defined]
     settings.LOCALCLOUD_PUBLIC_URL = localcloud.url  # type: ignore[attr-defined]
     directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])  # type: ignore[attr-defined]
-    for name in ("img-src", "connect-src"):
+    for name in ("img-src", "connect-src", "media-src", "frame-src"):
         directives[name] = [*directives[name], localcloud.url]
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}  # type: ignore[attr-defined]
     return localcloud
