@@ -180,13 +180,14 @@ def exists(portal: Portal, key: str) -> bool:
 
 
 def keys_under(portal: Portal, prefix: str) -> list[str]:
+    """Every key under `prefix`, the folder's own marker included, asked with the root keys."""
+    client = cos_client(portal.localcloud)
     keys: list[str] = []
     marker = ""
     while True:
-        page = cos.list_objects(
-            ROOT, region=REGION, bucket=portal.bucket, prefix=prefix, marker=marker, delimiter="", max_keys=1000
-        )
-        keys.extend(o.key for o in page.objects)
-        if not page.is_truncated:
+        data = client.list_objects(Bucket=portal.bucket, Prefix=prefix, Marker=marker, MaxKeys=1000)
+        contents = data.get("Contents") or []
+        keys.extend(item["Key"] for item in contents)
+        if str(data.get("IsTruncated", "false")).lower() != "true" or not contents:
             return keys
-        marker = page.next_marker
+        marker = data.get("NextMarker") or contents[-1]["Key"]

@@ -56,6 +56,7 @@ export class FileManager {
   async run(handler) {
     if (this.busy) return;
     this.busy = true;
+    this.status.clear();
     try {
       await handler();
     } catch (err) {
@@ -244,7 +245,6 @@ export class FileManager {
   }
 
   async move(pairs) {
-    this.status.details([]);
     this.status.show(interpolate(ngettext('Moving %(count)s object…', 'Moving %(count)s objects…', pairs.length), { count: pairs.length }, true));
     const result = await moveKeys(this.session, this.config, pairs, (done, total) => this.status.progress(done, total));
     const problems = result.notCopied + result.notRemoved;

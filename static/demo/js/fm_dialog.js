@@ -63,6 +63,15 @@ export class Status {
     this.list = node.querySelector('.fm-status-list');
   }
 
+  // Forget the last action's outcome (a new one is starting).
+  clear() {
+    this.node.hidden = true;
+    this.node.removeAttribute('data-state');
+    this.text.textContent = '';
+    this.progress(0, 0);
+    this.details([]);
+  }
+
   show(text, state = 'working') {
     this.node.hidden = false;
     this.node.setAttribute('data-state', state);
