@@ -14,6 +14,7 @@ import pytest
 
 from demo import cos
 from tests.demo.live import (
+    fm_dialog,
     ROOT,
     Portal,
     exists,
@@ -41,7 +42,7 @@ def test_it_makes_a_folder_marker_and_says_why_a_name_is_refused(portal: Portal,
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))
     page.get_by_test_id("new-folder").click()
-    dialog = page.get_by_test_id("fm-dialog")
+    dialog = fm_dialog(page)
     field = dialog.get_by_label("Folder name")
     for bad, reason in [("a/b", "cannot contain “/”"), ("..", "are not names"), ("", "Give it a name")]:
         field.fill(bad)
@@ -71,8 +72,7 @@ def test_it_deletes_a_folder_and_everything_under_it_in_batches(portal: Portal, 
     batches = portal.count("cos:DeleteMultipleObjects")
 
     row_menu(page, "tr[data-prefix='users/alice/big/']").get_by_role("button", name="Delete folder…").click()
-    dialog = page.get_by_test_id("fm-dialog")
-    dialog.wait_for()
+    dialog = fm_dialog(page)
     assert "1202 objects will be deleted" in dialog.inner_text()
     dialog.get_by_role("button", name="Delete 1202 objects").click()
     status = page.get_by_test_id("fm-status")
@@ -93,7 +93,7 @@ def test_it_asks_before_deleting_and_keeps_everything_when_cancelled(portal: Por
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))
     row_menu(page, "tr[data-prefix='users/alice/keep/']").get_by_role("button", name="Delete folder…").click()
-    dialog = page.get_by_test_id("fm-dialog")
+    dialog = fm_dialog(page)
     assert "1 object will be deleted" in dialog.inner_text()
     dialog.get_by_role("button", name="Cancel").click()
     assert exists(portal, "users/alice/keep/a.txt")

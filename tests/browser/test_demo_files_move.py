@@ -15,6 +15,7 @@ import pytest
 from demo import cos
 from signer.presets import preset_statements
 from tests.demo.live import (
+    fm_dialog,
     MiB,
     ROOT,
     Portal,
@@ -43,7 +44,7 @@ def put(portal: Portal, key: str, body: bytes) -> bytes:
 
 
 def answer(page: Any, value: str, button: str) -> None:
-    dialog = page.get_by_test_id("fm-dialog")
+    dialog = fm_dialog(page)
     dialog.locator("input[name=value]").fill(value)
     dialog.get_by_role("button", name=button, exact=True).click()
 
@@ -66,7 +67,7 @@ def test_it_renames_and_moves_a_file_byte_exact(portal: Portal, page: Any, artif
 
     row_menu(page, "tr[data-key='users/alice/docs/other.bin']").get_by_role("button", name="Move…").click()
     answer(page, "users/bob/", "Move")  # not hers: the dialog says so before anything is sent
-    dialog = page.get_by_test_id("fm-dialog")
+    dialog = fm_dialog(page)
     assert "does not let you write to users/bob/other.bin" in dialog.locator(".fm-dialog-error").inner_text()
     answer(page, "users/alice/archive/2026", "Move")
     page.wait_for_function(DONE)

@@ -191,3 +191,9 @@ def keys_under(portal: Portal, prefix: str) -> list[str]:
         if str(data.get("IsTruncated", "false")).lower() != "true" or not contents:
             return keys
         marker = data.get("NextMarker") or contents[-1]["Key"]
+
+
+def fm_dialog(page: Any) -> Any:
+    """The file manager's dialog, once it is open (a folder's count comes first)."""
+    page.wait_for_selector("#fm-dialog[open]")
+    return page.get_by_test_id("fm-dialog")

@@ -94,8 +94,8 @@ export class FileManager {
       this.status.show(interpolate(gettext('The folder %(name)s was not created: %(why)s'), { name, why: errorMessage(err) }, true), 'failed');
       return;
     }
-    this.status.show(interpolate(gettext('Folder %(name)s created.'), { name }, true), 'done');
     await this.refresh();
+    this.status.show(interpolate(gettext('Folder %(name)s created.'), { name }, true), 'done');
   }
 
   async count(prefix) {
@@ -127,9 +127,9 @@ export class FileManager {
     const summary = failed.length
       ? interpolate(gettext('Deleted %(deleted)s; COS refused %(failed)s (still there).'), { deleted: deleted.length, failed: failed.length }, true)
       : interpolate(ngettext('Deleted %(count)s object.', 'Deleted %(count)s objects.', deleted.length), { count: deleted.length }, true);
-    this.status.show(summary, failed.length ? 'failed' : 'done');
+    await this.refresh(); // the list first: when the status says done, the rows are gone
     this.status.details(failed.map(({ key, why }) => [key, interpolate(gettext('not deleted: %(why)s'), { why }, true), 'kept']));
-    await this.refresh();
+    this.status.show(summary, failed.length ? 'failed' : 'done');
   }
 
   deleteFolder(row) {
@@ -252,8 +252,8 @@ export class FileManager {
       ? interpolate(gettext('Moved %(moved)s of %(total)s. Nothing was lost: what was not copied is where it was.'),
         { moved: result.moved, total: pairs.length }, true)
       : interpolate(ngettext('Moved %(count)s object.', 'Moved %(count)s objects.', result.moved), { count: result.moved }, true);
-    this.status.show(summary, problems ? 'failed' : 'done');
-    this.status.details(result.rows.filter((row) => row[2] !== 'done' || pairs.length <= 20));
     await this.refresh();
+    this.status.details(result.rows.filter((row) => row[2] !== 'done' || pairs.length <= 20));
+    this.status.show(summary, problems ? 'failed' : 'done');
   }
 }
