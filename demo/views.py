@@ -283,7 +283,9 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     delete_base = reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
     rows = []
     for item in sort_rows(page.objects, listing.sort):
-        readable = under(can["read"], item.key) and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
+        readable = (
+            under(can["read"], item.key) and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
+        )
         deletable = access.can("DeleteObject", region=region, bucket=bucket, key=item.key).allowed
         # Links go through the portal, which presigns at click time: pages never carry a session token, and a
         # link left open for an hour still works.

@@ -14,10 +14,10 @@ import pytest
 
 from demo import cos
 from tests.demo.live import (
-    fm_dialog,
     ROOT,
     Portal,
     exists,
+    fm_dialog,
     keys_under,
     login,
     objects_url,
@@ -37,7 +37,9 @@ def put(portal: Portal, key: str, body: bytes = b"x") -> None:
     cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=body)
 
 
-def test_it_makes_a_folder_marker_and_says_why_a_name_is_refused(portal: Portal, page: Any, artifacts_dir: Path) -> None:
+def test_it_makes_a_folder_marker_and_says_why_a_name_is_refused(
+    portal: Portal, page: Any, artifacts_dir: Path
+) -> None:
     portal.user("alice")
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))

@@ -15,11 +15,11 @@ import pytest
 from demo import cos
 from signer.presets import preset_statements
 from tests.demo.live import (
-    fm_dialog,
-    MiB,
     ROOT,
+    MiB,
     Portal,
     exists,
+    fm_dialog,
     keys_under,
     login,
     md5,
@@ -130,7 +130,9 @@ def test_it_keeps_every_source_whose_copy_failed(portal: Portal, page: Any) -> N
         }
     )
     make_user("alice", policy=make_policy(portal.account, name="alice, one file locked", statements=statements))
-    bodies = {name: put(portal, f"users/alice/mixed/{name}", os.urandom(200)) for name in ["a.txt", "locked.txt", "z.txt"]}
+    bodies = {
+        name: put(portal, f"users/alice/mixed/{name}", os.urandom(200)) for name in ["a.txt", "locked.txt", "z.txt"]
+    }
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))
     row_menu(page, "tr[data-prefix='users/alice/mixed/']").get_by_role("button", name="Move…").click()

@@ -24,7 +24,8 @@ PHONE = {"width": 390, "height": 844}
 TARGETS = """() => Array.from(document.querySelectorAll(
   '.file-toolbar button, .file-toolbar input[type=search], #object-list summary, #object-list label.select-box,'
   + ' #object-list a.object-link, #object-list th a, #object-list details[open] li > *, .pager a, #dropzone,'
-  + ' .folder-pick, .upload-panel button')).filter((node) => node.getClientRects().length && getComputedStyle(node).visibility !== 'hidden')
+  + ' .folder-pick, .upload-panel button'))
+  .filter((node) => node.getClientRects().length && getComputedStyle(node).visibility !== 'hidden')
   .map((node) => { const box = node.getBoundingClientRect();
     return {what: node.outerHTML.slice(0, 80), width: box.width, height: box.height}; })"""
 
@@ -69,7 +70,8 @@ def test_it_fits_a_phone_with_actions_in_row_menus(portal: Portal, page: Any, ar
         "Delete",
     ]
     for box in items.evaluate_all("nodes => nodes.map(n => n.getBoundingClientRect().toJSON())"):
-        assert box["left"] >= 0 and box["right"] <= 390, box
+        assert box["left"] >= 0, box
+        assert box["right"] <= 390, box
     assert small_targets(page) == []
     screenshot(page, artifacts_dir, "files-phone-menu")
     with page.expect_download() as info:

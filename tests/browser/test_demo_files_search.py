@@ -114,7 +114,9 @@ def test_it_sorts_the_page_it_has_and_says_so(portal: Portal, page: Any, many: d
     assert shown(page) == sorted(sorted(many)[50:100], reverse=True)
 
 
-def test_it_refuses_a_search_where_the_policy_allows_no_listing(portal: Portal, page: Any, many: dict[str, int]) -> None:
+def test_it_refuses_a_search_where_the_policy_allows_no_listing(
+    portal: Portal, page: Any, many: dict[str, int]
+) -> None:
     portal.user("bob")
     login(page, portal, "bob")
     response = page.goto(f"{objects_url(portal, prefix=FOLDER)}&q=a-")

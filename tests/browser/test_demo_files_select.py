@@ -116,7 +116,9 @@ def test_it_offers_a_reader_no_bulk_delete_and_cos_refuses_it(portal: Portal, pa
     page.goto(objects_url(portal, prefix="users/frank/"))
     assert page.get_by_test_id("bulk-delete").count() == 0
     assert page.get_by_test_id("bulk-download").count() == 1  # reading is allowed: selecting to download is
-    refused = sdk_call(page, "deleteMultipleObject", Objects=[{"Key": "users/frank/a.txt"}, {"Key": "users/frank/b.txt"}])
+    refused = sdk_call(
+        page, "deleteMultipleObject", Objects=[{"Key": "users/frank/a.txt"}, {"Key": "users/frank/b.txt"}]
+    )
     assert refused["ok"], refused
     assert sorted((e["Key"], e["Code"]) for e in refused["data"]["Error"]) == [
         ("users/frank/a.txt", "AccessDenied"),

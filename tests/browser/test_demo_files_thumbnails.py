@@ -62,9 +62,7 @@ def test_it_shows_no_thumbnail_to_a_user_who_may_not_read(portal: Portal, page: 
     row = page.locator("tr[data-key='users/grace/p.png']")
     assert row.locator("img").count() == 0
     assert row.locator(".icon-file").count() == 1
-    response = page.goto(
-        f"{portal.url}/buckets/{REGION}/{portal.bucket}/download/?key=users/grace/p.png&thumbnail=1"
-    )
+    response = page.goto(f"{portal.url}/buckets/{REGION}/{portal.bucket}/download/?key=users/grace/p.png&thumbnail=1")
     assert response.status == 403
     assert "name/cos:GetObject" in page.get_by_test_id("denied-action").inner_text()
     page.goto(objects_url(portal, prefix="users/grace/"))
