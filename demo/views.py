@@ -307,12 +307,14 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         probe = f"{folder}probe"
         listable = access.can("GetBucket", region=region, bucket=bucket, prefix=folder).allowed
         deletable = listable and access.can("DeleteObject", region=region, bucket=bucket, key=probe).allowed
-        movable = deletable and access.can("GetObject", region=region, bucket=bucket, key=probe).allowed
+        readable = listable and access.can("GetObject", region=region, bucket=bucket, key=probe).allowed
+        movable = deletable and readable
         folders.append(
             {
                 "name": folder[len(prefix) :].rstrip("/"),
                 "prefix": folder,
                 "url": objects_url(region, bucket, prefix=folder),
+                "can_read": readable,
                 "can_delete": deletable,
                 "can_move": movable and bool(can["write"]),
             }
@@ -350,7 +352,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         "sort_urls": {field: listing.sort_url(region, bucket, field) for field in ("name", "size", "date")},
         "can_make_folder": under(can["write"], prefix),
         "can_bulk_delete": any(row["can_delete"] for row in rows) or any(f["can_delete"] for f in folders),
-        "can_bulk_download": any(row["download"] for row in rows),
+        "can_bulk_download": any(row["download"] for row in rows) or any(f["can_read"] for f in folders),
         "upload_prefix": target,
         "upload_config": upload_config,
         "limits": limits,

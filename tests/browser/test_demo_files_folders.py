@@ -117,6 +117,54 @@ def test_it_uploads_a_picked_folder_with_its_structure(portal: Portal, page: Any
     page.locator("a[data-folder='trip']").wait_for()  # the list refreshed itself
 
 
+# A directory dropped on the page, as Chrome hands it to the drop handler: FileSystemEntry objects whose directory
+# reader answers in batches until an empty one. Playwright cannot drop a real directory, so the entries are made
+# here; what the page does with them (the keys, the uploads to COS) is real.
+DROP = """
+(files) => {
+  const file = (name, text) => ({isFile: true, isDirectory: false, name,
+    file: (ok) => ok(new File([text], name, {type: 'text/plain'}))});
+  const dir = (name) => ({isFile: false, isDirectory: true, name, children: [],
+    createReader() { let next = 0; const all = this.children;
+      return {readEntries: (ok) => {
+        const batch = all.slice(next, next + 2);
+        next += 2;
+        setTimeout(() => ok(batch));
+      }};
+    }});
+  const top = dir('holiday');
+  for (const [path, text] of files) {
+    const parts = path.split('/');
+    let here = top;
+    for (const part of parts.slice(0, -1)) {
+      let sub = here.children.find((c) => c.name === part);
+      if (!sub) { sub = dir(part); here.children.push(sub); }
+      here = sub;
+    }
+    here.children.push(file(parts[parts.length - 1], text));
+  }
+  const transfer = {items: [{webkitGetAsEntry: () => top}], files: []};
+  const event = new Event('drop', {bubbles: true, cancelable: true});
+  Object.defineProperty(event, 'dataTransfer', {value: transfer});
+  document.getElementById('dropzone').dispatchEvent(event);
+}
+"""
+
+
+def test_it_uploads_a_dropped_directory_with_its_structure(portal: Portal, page: Any) -> None:
+    files = {f"day {d}/photo {i}.txt": f"day {d}, photo {i}" for d in (1, 2) for i in range(3)}
+    files["readme.txt"] = "top level"
+    files["day 2/deep/er/note.txt"] = "deep"
+    portal.user("alice")
+    login(page, portal, "alice")
+    page.goto(objects_url(portal, prefix="users/alice/"))
+    page.evaluate(DROP, list(files.items()))
+    page.wait_for_function(f"() => document.querySelectorAll('.upload-item[data-state=done]').length === {len(files)}")
+    for name, text in files.items():
+        assert portal.stored(f"users/alice/holiday/{name}") == text.encode(), name
+    assert len(keys_under(portal, "users/alice/holiday/")) == len(files)
+
+
 def test_it_offers_no_folder_changes_to_a_reader_and_cos_refuses_them(portal: Portal, page: Any) -> None:
     put(portal, "users/frank/docs/a.txt", b"frank's")
     portal.user("frank", preset="read own prefix")
@@ -127,7 +175,9 @@ def test_it_offers_no_folder_changes_to_a_reader_and_cos_refuses_them(portal: Po
     assert page.get_by_test_id("choose-folder").count() == 0
     menu = row_menu(page, "tr[data-prefix='users/frank/docs/']")
     assert menu.get_by_role("button", name="Delete folder…").count() == 0
-    assert menu.locator("input[data-select=folder]").count() == 0
+    menu.locator("input[data-select=folder]").check()  # to download it, which a reader may
+    assert page.get_by_test_id("bulk-delete").count() == 0
+    assert page.get_by_test_id("bulk-download").is_enabled()
 
     made = sdk_call(page, "putObject", Key="users/frank/new/", Body="")
     assert (made["ok"], made["statusCode"], made["code"]) == (False, 403, "AccessDenied")

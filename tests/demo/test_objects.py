@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 
 from demo import cos
+from demo.views import Listing
 from signer import services
 from signer.models import CloudAccount
 from tests.factories import APPID, REGION, make_policy, make_user
@@ -217,3 +219,17 @@ def test_it_handles_keys_with_spaces_and_unicode(alice_client: Client, bucket: s
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%231%2B2%20100%25.txt" in fetched.headers["Content-Disposition"]
     assert alice_client.post(f"/buckets/{REGION}/{bucket}/delete/", {"key": key}).status_code == 302
     assert key not in [o.key for o in cos.list_objects(root, region=REGION, bucket=bucket, prefix=folder).objects]
+
+
+def test_it_puts_a_preview_item_in_the_row_menu_when_a_row_has_one(
+    alice_client: Client, bucket: str, folder: str
+) -> None:
+    body = page_of(alice_client, bucket, prefix=folder)
+    assert 'class="preview"' not in body  # the view offers none yet
+    request = RequestFactory().get("/")
+    item = cos.ObjectInfo(key=f"{folder}photo.png", size=9, last_modified=None, etag="e")
+    row = {"object": item, "download": "/d", "preview": "/preview/?key=photo.png", "can_delete": False}
+    listing = Listing.from_query(request, folder)
+    context = {"rows": [row], "folders": [], "listing": listing, "page_number": 1, "download_minutes": 5}
+    menu = render_to_string("demo/partials/object_list.html", context, request=request)
+    assert '<li><a href="/preview/?key=photo.png" class="preview">Preview</a></li>' in menu

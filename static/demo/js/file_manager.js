@@ -50,6 +50,19 @@ export class FileManager {
       if (menu) menu.open = false;
       this.run(handler);
     });
+    // An open row menu closes when the user clicks elsewhere or presses Escape.
+    document.addEventListener('click', (event) => {
+      document.querySelectorAll('details.row-menu[open]').forEach((menu) => {
+        if (!menu.contains(event.target)) menu.open = false;
+      });
+    });
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      document.querySelectorAll('details.row-menu[open]').forEach((menu) => {
+        menu.open = false;
+        menu.querySelector('summary').focus();
+      });
+    });
     this.selection.listen();
   }
 

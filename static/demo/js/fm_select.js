@@ -46,7 +46,7 @@ export class Selection {
       all.indeterminate = rows.length > 0 && rows.length < boxes.length;
     }
     const deletable = rows.filter((row) => row.hasAttribute('data-can-delete'));
-    const downloadable = rows.filter((row) => row.dataset.download || row.dataset.prefix);
+    const downloadable = rows.filter((row) => row.dataset.download || row.hasAttribute('data-can-read'));
     const remove = document.querySelector('[data-action=bulk-delete]');
     const download = document.querySelector('[data-action=bulk-download]');
     if (remove) remove.disabled = deletable.length === 0 || deletable.length < rows.length;
