@@ -92,6 +92,7 @@ export async function copyKey(session, config, from, to) {
     CopySliceSize: COPY_SLICE_SIZE,
   });
   if (!err) return '';
+  // sliceCopyFile leaves a failed multipart copy's upload open (src/advance.js): abort it, parts and all.
   const { data } = await session.call('multipartList', { Prefix: to });
   for (const upload of [].concat((data && data.Upload) || [])) if (upload.Key === to) uploadIds.push(upload.UploadId);
   for (const UploadId of uploadIds) await session.call('multipartAbort', { Key: to, UploadId });
@@ -103,6 +104,7 @@ export async function copyKey(session, config, from, to) {
 export async function moveKeys(session, config, pairs, onProgress = () => {}) {
   const copied = [];
   const rows = [];
+  const total = pairs.length * 2; // a copy, then a delete, for each
   let done = 0;
   for (const [from, to] of pairs) {
     const why = await copyKey(session, config, from, to);
@@ -112,10 +114,11 @@ export async function moveKeys(session, config, pairs, onProgress = () => {}) {
       copied.push([from, to]);
     }
     done += 1;
-    onProgress(done, pairs.length * 2);
+    onProgress(done, total);
   }
   const { deleted, failed } = await deleteKeys(session, copied.map(([from]) => from),
-    (n) => onProgress(pairs.length + n, pairs.length + copied.length));
+    (n) => onProgress(pairs.length + n, total));
+  onProgress(total, total);
   const target = new Map(copied);
   for (const from of deleted) rows.push([from, interpolate(gettext('moved to %(to)s'), { to: target.get(from) }, true), 'done']);
   for (const { key, why } of failed) {
