@@ -31,7 +31,12 @@ from qcloud.regions import REGIONS, is_region
 
 PAGE_SIZE = 50
 DOWNLOAD_EXPIRES = 300  # seconds a presigned download link stays valid
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"})
+# What COS's image processing (imageMogr2) can shrink: the list shows these as thumbnails, never the original.
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"})
+# Twice the 48 px cell, so thumbnails stay sharp on 2x screens; ">" shrinks only (a small image is sent as it is).
+THUMBNAIL_RULE = "imageMogr2/thumbnail/96x96>"
+MARKER_TRAIL = 20  # earlier pages' markers carried in the query string for "Previous page"
+SORTS = ("name", "-name", "size", "-size", "date", "-date")
 ERROR_HINTS = {
     "InvalidBucketName": gettext_lazy(
         "COS refused the name. Bucket names use lowercase letters, digits and '-', 1-50 characters."
@@ -166,10 +171,11 @@ def is_image(key: str) -> bool:
     return posixpath.splitext(key.lower())[1] in IMAGE_EXTENSIONS
 
 
-def objects_url(region: str, bucket: str, **query: str) -> str:
+def objects_url(region: str, bucket: str, *, trail: list[str] | None = None, **query: str) -> str:
+    """The objects page with `query` (empty values left out) and a marker trail (each entry kept, "" included)."""
     url = reverse("demo:objects", kwargs={"region": region, "bucket": bucket})
-    query = {k: v for k, v in query.items() if v}
-    return f"{url}?{urlencode(query)}" if query else url
+    pairs = [(k, v) for k, v in query.items() if v] + [("trail", m) for m in trail or []]
+    return f"{url}?{urlencode(pairs)}" if pairs else url
 
 
 def cos_domain() -> str | None:
@@ -179,31 +185,110 @@ def cos_domain() -> str | None:
     return None
 
 
+def sort_rows(objects: list[cos.ObjectInfo], sort: str) -> list[cos.ObjectInfo]:
+    """Sort one page of COS's answer (COS lists by key; a sort across pages would need the whole folder)."""
+    field = sort.lstrip("-")
+    keys = {
+        "name": lambda o: o.name.casefold(),
+        "size": lambda o: (o.size, o.name.casefold()),
+        "date": lambda o: (o.last_modified.timestamp() if o.last_modified else 0.0, o.name.casefold()),
+    }
+    if field not in keys:
+        return objects
+    return sorted(objects, key=keys[field], reverse=sort.startswith("-"))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the page is: the folder, the search within it, the sort, this page's marker and the earlier ones."""
+
+    prefix: str
+    search: str
+    sort: str
+    marker: str
+    trail: list[str]
+
+    @classmethod
+    def from_query(cls, request: HttpRequest, default_prefix: str) -> Listing:
+        sort = request.GET.get("sort", "")
+        search = request.GET.get("q", "").strip()
+        return cls(
+            prefix=request.GET.get("prefix") or default_prefix,
+            search=search.lstrip("/"),
+            sort=sort if sort in SORTS else "",
+            marker=request.GET.get("marker", ""),
+            trail=request.GET.getlist("trail")[-MARKER_TRAIL:],
+        )
+
+    @property
+    def cos_prefix(self) -> str:
+        """COS's Prefix: a search is a prefix of names within the folder, as the COS console's search is."""
+        return self.prefix + self.search
+
+    def url(self, region: str, bucket: str, *, marker: str = "", trail: list[str] | None = None, **query: str) -> str:
+        base = {"prefix": self.prefix, "q": self.search, "sort": self.sort}
+        return objects_url(region, bucket, trail=trail, **{**base, "marker": marker, **query})
+
+    def previous_url(self, region: str, bucket: str) -> str | None:
+        if not self.marker:
+            return None
+        if not self.trail:  # the trail was cut (MARKER_TRAIL): back to the first page
+            return self.url(region, bucket)
+        return self.url(region, bucket, marker=self.trail[-1], trail=self.trail[:-1])
+
+    def next_url(self, region: str, bucket: str, next_marker: str) -> str:
+        return self.url(region, bucket, marker=next_marker, trail=[*self.trail, self.marker][-MARKER_TRAIL:])
+
+    def sort_url(self, region: str, bucket: str, field: str) -> str:
+        """The first page sorted by `field`, the other way round when the page is already sorted by it."""
+        sort = f"-{field}" if self.sort == field else field
+        return self.url(region, bucket, sort=sort, marker=self.marker, trail=self.trail)
+
+
+def capabilities(access: UserAccess, *, region: str, bucket: str) -> dict[str, list[str]]:
+    """Key prefixes under which the policy allows each file-manager action, for the page script to decide what it
+    offers (COS judges every request anyway)."""
+    operations = {"read": "GetObject", "write": "PutObject", "delete": "DeleteObject", "list": "GetBucket"}
+    return {name: access.allowed_prefixes(op, region=region, bucket=bucket) for name, op in operations.items()}
+
+
+def under(prefixes: list[str], key: str) -> bool:
+    return any(key.startswith(p) for p in prefixes)
+
+
 @demo_view
 def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     access, ref = bucket_for_user(request, region, bucket)
     root = access.list_root(region=region, bucket=bucket)
     upload_prefix = access.upload_prefix(region=region, bucket=bucket)
-    prefix = request.GET.get("prefix") or root or ""
-    marker = request.GET.get("marker", "")
+    listing = Listing.from_query(request, root or "")
+    prefix = listing.prefix
     denied = Denied("GetBucket", resource_of(access, "GetBucket", region=region, bucket=bucket, key=prefix))
     if root is None and not request.GET.get("prefix"):
         return denied_page(request, denied, _("Your policy lets you see this bucket but not list what is in it."))
     try:
-        access.check_network("GetBucket", region=region, bucket=bucket, prefix=prefix)
+        access.check_network("GetBucket", region=region, bucket=bucket, prefix=listing.cos_prefix)
         page = cos.list_objects(
-            access.keys, region=region, bucket=bucket, prefix=prefix, marker=marker, max_keys=PAGE_SIZE
+            access.keys,
+            region=region,
+            bucket=bucket,
+            prefix=listing.cos_prefix,
+            marker=listing.marker,
+            max_keys=PAGE_SIZE,
         )
     except cos.CosError as exc:
         return cos_error_page(request, exc, denied)
     crumb_root = root if root is not None and prefix.startswith(root) else ""
 
-    can_read = bool(access.allowed_prefixes("GetObject", region=region, bucket=bucket))
+    can = capabilities(access, region=region, bucket=bucket)
     download_base = reverse("demo:download", kwargs={"region": region, "bucket": bucket})
     delete_base = reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
     rows = []
-    for item in page.objects:
-        readable = can_read and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
+    for item in sort_rows(page.objects, listing.sort):
+        readable = (
+            under(can["read"], item.key) and access.can("GetObject", region=region, bucket=bucket, key=item.key).allowed
+        )
+        deletable = access.can("DeleteObject", region=region, bucket=bucket, key=item.key).allowed
         # Links go through the portal, which presigns at click time: pages never carry a session token, and a
         # link left open for an hour still works.
         link = f"{download_base}?{urlencode({'key': item.key})}" if readable else None
@@ -211,25 +296,44 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
             {
                 "object": item,
                 "download": link,
-                "thumbnail": f"{link}&inline=1" if link and is_image(item.key) else None,
-                "can_delete": access.can("DeleteObject", region=region, bucket=bucket, key=item.key).allowed,
+                "thumbnail": f"{link}&thumbnail=1" if link and is_image(item.key) else None,
+                "preview": None,
+                "can_delete": deletable,
+                # Rename and move are a copy (read the source, write the copy) and a delete of the source.
+                "can_move": readable and deletable and bool(can["write"]),
                 "delete_url": f"{delete_base}?{urlencode({'key': item.key})}",
             }
         )
-    folders = [
-        {"name": f[len(prefix) :].rstrip("/"), "url": objects_url(region, bucket, prefix=f)} for f in page.folders
-    ]
+    folders = []
+    for folder in page.folders:
+        probe = f"{folder}probe"
+        listable = access.can("GetBucket", region=region, bucket=bucket, prefix=folder).allowed
+        deletable = listable and access.can("DeleteObject", region=region, bucket=bucket, key=probe).allowed
+        readable = listable and access.can("GetObject", region=region, bucket=bucket, key=probe).allowed
+        movable = deletable and readable
+        folders.append(
+            {
+                "name": folder[len(prefix) :].rstrip("/"),
+                "prefix": folder,
+                "url": objects_url(region, bucket, prefix=folder),
+                "can_read": readable,
+                "can_delete": deletable,
+                "can_move": movable and bool(can["write"]),
+            }
+        )
     target = prefix if upload_prefix is not None and prefix.startswith(upload_prefix) else upload_prefix
     limits = access.upload_limits()
     upload_config = {
         "bucket": bucket,
         "region": region,
         "prefix": target,
+        "folder": prefix,
         "stsUrl": reverse("signer:sts"),
         "policy": access.policy_name,
         "domain": cos_domain(),
         "protocol": "http:" if settings.LOCAL_MODE and settings.LOCALCLOUD_PUBLIC_URL.startswith("http:") else "https:",
         "listUrl": request.get_full_path(),
+        "can": can,
         **limits.to_dict(),
     }
     context = {
@@ -242,9 +346,16 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         "folders": folders,
         "rows": rows,
         "page": page,
-        "marker": marker,
-        "next_url": objects_url(region, bucket, prefix=prefix, marker=page.next_marker) if page.is_truncated else None,
-        "first_url": objects_url(region, bucket, prefix=prefix) if marker else None,
+        "listing": listing,
+        "marker": listing.marker,
+        "page_number": len(listing.trail) + 1 if listing.marker else 1,
+        "next_url": listing.next_url(region, bucket, page.next_marker) if page.is_truncated else None,
+        "previous_url": listing.previous_url(region, bucket),
+        "first_url": listing.url(region, bucket) if listing.marker else None,
+        "sort_urls": {field: listing.sort_url(region, bucket, field) for field in ("name", "size", "date")},
+        "can_make_folder": under(can["write"], prefix),
+        "can_bulk_delete": any(row["can_delete"] for row in rows) or any(f["can_delete"] for f in folders),
+        "can_bulk_download": any(row["download"] for row in rows) or any(f["can_read"] for f in folders),
         "upload_prefix": target,
         "upload_config": upload_config,
         "limits": limits,
@@ -270,11 +381,12 @@ def download(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     if not access.can("GetObject", region=region, bucket=bucket, key=key).allowed:
         denied = Denied("GetObject", resource_of(access, "GetObject", region=region, bucket=bucket, key=key))
         return denied_page(request, denied)
-    params = (
-        {}
-        if request.GET.get("inline")
-        else {"response-content-disposition": content_disposition(posixpath.basename(key))}
-    )
+    if request.GET.get("thumbnail"):
+        params = {THUMBNAIL_RULE: ""}  # COS resizes; the original never reaches the list
+    elif request.GET.get("inline"):
+        params = {}
+    else:
+        params = {"response-content-disposition": content_disposition(posixpath.basename(key))}
     url = cos.presign_get(access.keys, region=region, bucket=bucket, key=key, expires=DOWNLOAD_EXPIRES, params=params)
     return HttpResponseRedirect(url)  # never cached: demo_view adds no-store
 

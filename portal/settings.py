@@ -228,8 +228,9 @@ STATIC_VENDOR_FILES = {
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # collectstatic stores each file under a name with its content's hash, plus gzip copies; whitenoise then answers
-    # them with a cache lifetime of ten years ("immutable"): a changed file gets a new name.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # them with a cache lifetime of ten years ("immutable"): a changed file gets a new name (imports between the page
+    # scripts' ES modules included: portal.staticfiles.ManifestStorage).
+    "staticfiles": {"BACKEND": "portal.staticfiles.ManifestStorage"},
 }
 
 # --- Cloud ---------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.utils import matches_patterns
 from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class VendorFinder(BaseFinder):
@@ -65,3 +66,11 @@ UNUSED = ["drf_spectacular_sidecar/redoc/*", "rest_framework/*"]
 class AppDirectoriesFinder(finders.AppDirectoriesFinder):
     def list(self, ignore_patterns: Iterable[str] | None) -> Any:
         return super().list([*(ignore_patterns or []), *UNUSED])
+
+
+class ManifestStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]  # whitenoise has no types
+    """whitenoise's hashed, compressed storage, with the page scripts' ES module imports (`from './upload.js'`)
+    rewritten to the hashed names too: otherwise a page's entry module is cached for ten years while the modules it
+    imports are served under their plain names, and one deployment could mix two versions of them."""
+
+    support_js_module_import_aggregation = True

@@ -118,6 +118,7 @@ def test_it_screenshots_the_remaining_pages(portal: Portal, page: Any, artifacts
     thumbnail = page.locator("tr[data-key='users/alice/screens/sunset.png'] img.thumb")
     page.wait_for_function("img => img.complete && img.naturalWidth === 64", arg=thumbnail.element_handle())
     screenshot(page, artifacts_dir, "objects-thumbnails")
+    page.locator("tr[data-key='users/alice/screens/notes.txt'] details.row-menu > summary").click()
     page.locator("tr[data-key='users/alice/screens/notes.txt'] a.delete").click()
     screenshot(page, artifacts_dir, "delete-confirm")
     page.get_by_role("button", name="Delete").click()

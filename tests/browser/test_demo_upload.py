@@ -93,7 +93,7 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     page.wait_for_selector(".upload-item[data-state=done]", timeout=60_000)
     # The list refreshed by itself and shows the new file with a download link.
     link = page.locator("#object-list tr[data-key='users/alice/big.bin'] a.download")
-    link.wait_for()
+    link.wait_for(state="attached")  # in the row menu, closed
     assert md5(portal.stored("users/alice/big.bin")) == md5(big_file.read_bytes())
     downloaded = page.request.get(portal.url + link.get_attribute("href"))  # the portal redirects to COS
     assert downloaded.status == 200

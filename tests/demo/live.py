@@ -19,6 +19,7 @@ from demo import cos
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from signer.models import CloudAccount
+from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, PASSWORD, REGION, make_account, make_bucket, make_policy, make_user
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run where a loop is running
@@ -129,3 +130,70 @@ def md5(data: bytes) -> str:
 def objects_url(portal: Portal, bucket: str | None = None, prefix: str = "") -> str:
     url = f"{portal.url}/buckets/{REGION}/{bucket or portal.bucket}/"
     return f"{url}?prefix={prefix}" if prefix else url
+
+
+# What a user could type into the browser's console on the objects page: cos-js-sdk-v5 with the page's own
+# configuration (its Domain, never a URL built here) and credentials from /sts, calling any method. The file
+# manager tests use it to show that COS itself refuses what the page hides.
+SDK_CALL = """
+async ([method, params]) => {
+  const config = JSON.parse(document.getElementById('upload-config').textContent);
+  const csrf = document.querySelector('[name=csrfmiddlewaretoken]').value;
+  const options = {
+    Protocol: config.protocol,
+    getAuthorization: async (scope, callback) => {
+      const response = await fetch(config.stsUrl, {method: 'POST', body: '{}',
+        headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf}});
+      const body = await response.json();
+      callback({TmpSecretId: body.credentials.tmpSecretId, TmpSecretKey: body.credentials.tmpSecretKey,
+        SecurityToken: body.credentials.sessionToken, StartTime: body.startTime, ExpiredTime: body.expiredTime});
+    },
+  };
+  if (config.domain) { options.Domain = config.domain; options.AutoSwitchHost = false; }
+  const cos = new COS(options);
+  try {
+    const data = await cos[method](Object.assign({Bucket: config.bucket, Region: config.region}, params));
+    delete data.headers;
+    return {ok: true, data: data};
+  } catch (err) {
+    return {ok: false, statusCode: err.statusCode, code: (err.error && err.error.Code) || err.code || ''};
+  }
+}
+"""
+
+
+def sdk_call(page: Any, method: str, **params: Any) -> dict[str, Any]:
+    """cos-js-sdk-v5's `method` on the open objects page's bucket, with the signed-in user's credentials."""
+    return dict(page.evaluate(SDK_CALL, [method, params]))
+
+
+def row_menu(page: Any, row: str) -> Any:
+    """Open the row menu of `row` (a CSS selector of a <tr>) and return the row."""
+    locator = page.locator(row)
+    locator.locator("details.row-menu > summary").click()
+    return locator
+
+
+def exists(portal: Portal, key: str) -> bool:
+    """Whether `key` is stored (a folder marker "name/" included), asked with the root keys."""
+    return bool(cos_client(portal.localcloud).object_exists(Bucket=portal.bucket, Key=key))
+
+
+def keys_under(portal: Portal, prefix: str) -> list[str]:
+    """Every key under `prefix`, the folder's own marker included, asked with the root keys."""
+    client = cos_client(portal.localcloud)
+    keys: list[str] = []
+    marker = ""
+    while True:
+        data = client.list_objects(Bucket=portal.bucket, Prefix=prefix, Marker=marker, MaxKeys=1000)
+        contents = data.get("Contents") or []
+        keys.extend(item["Key"] for item in contents)
+        if str(data.get("IsTruncated", "false")).lower() != "true" or not contents:
+            return keys
+        marker = data.get("NextMarker") or contents[-1]["Key"]
+
+
+def fm_dialog(page: Any) -> Any:
+    """The file manager's dialog, once it is open (a folder's count comes first)."""
+    page.wait_for_selector("#fm-dialog[open]")
+    return page.get_by_test_id("fm-dialog")

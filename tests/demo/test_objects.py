@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 
 from demo import cos
+from demo.views import Listing
 from signer import services
 from signer.models import CloudAccount
 from tests.factories import APPID, REGION, make_policy, make_user
@@ -217,3 +219,44 @@ def test_it_handles_keys_with_spaces_and_unicode(alice_client: Client, bucket: s
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%231%2B2%20100%25.txt" in fetched.headers["Content-Disposition"]
     assert alice_client.post(f"/buckets/{REGION}/{bucket}/delete/", {"key": key}).status_code == 302
     assert key not in [o.key for o in cos.list_objects(root, region=REGION, bucket=bucket, prefix=folder).objects]
+
+
+def test_it_puts_a_preview_item_in_the_row_menu_when_a_row_has_one(
+    alice_client: Client, bucket: str, folder: str
+) -> None:
+    body = page_of(alice_client, bucket, prefix=folder)
+    assert 'class="preview"' not in body  # the view offers none yet
+    request = RequestFactory().get("/")
+    item = cos.ObjectInfo(key=f"{folder}photo.png", size=9, last_modified=None, etag="e")
+    row = {"object": item, "download": "/d", "preview": "/preview/?key=photo.png", "can_delete": False}
+    listing = Listing.from_query(request, folder)
+    context = {"rows": [row], "folders": [], "listing": listing, "page_number": 1, "download_minutes": 5}
+    menu = render_to_string("demo/partials/object_list.html", context, request=request)
+    assert '<li><a href="/preview/?key=photo.png" class="preview">Preview</a></li>' in menu
+
+
+def test_it_carries_the_marker_trail_for_previous_and_caps_it() -> None:
+    def query(url: str | None) -> dict[str, list[str]]:
+        assert url is not None
+        return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+    query_string = {"prefix": "users/alice/", "q": "ph", "sort": "-size", "marker": "m2", "trail": ["", "m1"]}
+    request = RequestFactory().get("/", query_string)
+    listing = Listing.from_query(request, "")
+    assert query(listing.next_url(REGION, "b-1", "m3")) == {
+        "prefix": ["users/alice/"],
+        "q": ["ph"],
+        "sort": ["-size"],
+        "marker": ["m3"],
+        "trail": ["", "m1", "m2"],
+    }
+    assert query(listing.previous_url(REGION, "b-1"))["marker"] == ["m1"]
+    assert query(listing.previous_url(REGION, "b-1"))["trail"] == [""]
+    assert query(listing.sort_url(REGION, "b-1", "size"))["sort"] == ["size"]  # the other way round
+
+    long = RequestFactory().get("/", {"marker": "m99", "trail": [f"m{i}" for i in range(99)]})
+    capped = Listing.from_query(long, "")
+    assert len(capped.trail) == 20
+    assert len(query(capped.next_url(REGION, "b-1", "m100"))["trail"]) == 20
+    first = RequestFactory().get("/", {"marker": "m1"})  # no trail (cut, or a hand-made link): back to the start
+    assert Listing.from_query(first, "").previous_url(REGION, "b-1") == f"/buckets/{REGION}/b-1/"

@@ -122,7 +122,7 @@ def test_it_serves_every_page_with_its_assets_and_uploads_through_the_page(
     page.set_input_files("#upload-input", str(upload))
     page.wait_for_selector(".upload-item[data-state=done]", timeout=60_000)
     link = page.locator("#object-list tr[data-key='users/alice/deployed.bin'] a.download")
-    link.wait_for()
+    link.wait_for(state="attached")  # in the row menu, closed
     downloaded = page.request.get(base + link.get_attribute("href"))  # the portal redirects to localcloud
     assert downloaded.status == 200
     assert hashlib.sha256(downloaded.body()).digest() == hashlib.sha256(content).digest()

@@ -1,7 +1,9 @@
 // The objects page: browser-direct uploads to COS with cos-js-sdk-v5 and temporary credentials from /sts.
 //
 // - Credentials: one credential for the user's writable prefix, reused by the SDK for its lifetime
-//   (upload_credentials.js). A folder drop is a queue: the SDK runs a few files at a time.
+//   (upload_credentials.js, through cos_session.js). A folder drop is a queue: the SDK runs a few files at a time.
+// - Folders: a dropped directory (webkitGetAsEntry) or one picked with "choose a folder" (webkitdirectory) keeps
+//   its structure: each file's key is the prefix plus its path inside the folder.
 // - Pause / Resume: pauseTask / restartTask. Cancel: cancelTask, then abortUploadTask(Level 'task', UploadId),
 //   so no multipart upload is left behind at COS.
 // - Resume after a reload: pick the same file again. The key is the same (prefix + file name), so the SDK finds
@@ -9,45 +11,57 @@
 //   sent with ListParts (ETag = MD5 of each part) and sends only the missing ones.
 // - A name that exists is replaced only if the user says so; a policy that forbids overwriting is enforced by COS
 //   (x-cos-forbid-overwrite) and the page says "exists, not replaced".
-// Strings come from Django's JavaScript catalog (/jsi18n/), loaded before this module.
-import { Credentials } from './upload_credentials.js';
+// Strings come from Django's JavaScript catalog (/jsi18n/), loaded before this module. objects.js starts it.
+import { PART_SIZE, errorCode, showSignedOut } from './cos_session.js';
+import { refreshObjectList } from './object_list.js';
 import { PendingUploads, claimFor } from './upload_memory.js';
 import { UnfinishedUploads } from './unfinished.js';
 import { newItem, humanSize } from './upload_rows.js';
 
 const { gettext, ngettext, interpolate } = window;
-const PART_SIZE = 1024 * 1024;
 const SINGLE_REQUEST = 5 * 1024 * 1024 * 1024; // COS's largest simple upload
-const FILES_AT_ONCE = 4;
-
-function thumbnails() {
-  // A thumbnail that is not really an image (or could not be fetched) falls back to the file icon.
-  function iconFor(img) {
-    const icon = document.createElement('span');
-    icon.className = 'icon-file';
-    icon.setAttribute('aria-hidden', 'true');
-    img.replaceWith(icon);
-  }
-  document.addEventListener('error', (event) => {
-    if (event.target instanceof HTMLImageElement && event.target.classList.contains('thumb')) iconFor(event.target);
-  }, true);
-  // A module runs after the page is parsed: a thumbnail may have failed before the listener was there.
-  document.querySelectorAll('img.thumb').forEach((img) => {
-    if (img.complete && img.naturalWidth === 0) iconFor(img);
-  });
-}
 
 function typeMatches(pattern, type) {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp('^' + escaped + '$').test(type);
 }
 
-function errorCode(err) {
-  return (err && ((err.error && (err.error.Code || err.error.code)) || err.code)) || '';
+// A picked or dropped file and its path below the upload prefix ("photo.jpg", or "trip/day 1/photo.jpg" inside a
+// folder).
+function entryOf(file, path) {
+  return { file, name: path || file.webkitRelativePath || file.name };
 }
 
-class UploadPage {
-  constructor(config, form) {
+// Every file of a dropped directory, with its path; the directory reader answers in batches until an empty one.
+async function filesIn(entry, path = '') {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    return [entryOf(file, path + file.name)];
+  }
+  if (!entry.isDirectory) return [];
+  const reader = entry.createReader();
+  const found = [];
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (!batch.length) break;
+    for (const child of batch) found.push(...(await filesIn(child, path + entry.name + '/')));
+  }
+  return found;
+}
+
+export async function droppedFiles(dataTransfer) {
+  const entries = Array.from(dataTransfer.items || [])
+    .map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null))
+    .filter(Boolean);
+  if (!entries.length || !entries.some((entry) => entry.isDirectory)) {
+    return Array.from(dataTransfer.files || []).map((file) => entryOf(file));
+  }
+  const lists = await Promise.all(entries.map((entry) => filesIn(entry)));
+  return lists.flat();
+}
+
+export class UploadPage {
+  constructor(config, form, session) {
     this.config = config;
     this.multipartAllowed = config.multipart !== false;
     this.forbidOverwrite = config.forbidOverwrite === true;
@@ -62,26 +76,8 @@ class UploadPage {
 
     claimFor(this.user); // before the SDK reads its UploadId cache
     this.pending = new PendingUploads(this.user, config.bucket, config.region);
-    this.credentials = new Credentials({
-      stsUrl: config.stsUrl,
-      csrfToken: form.querySelector('[name=csrfmiddlewaretoken]').value,
-      onSignedOut: () => this.signedOut(),
-    });
-    const options = {
-      getAuthorization: (opts, callback) => this.credentials.get(opts, callback),
-      Protocol: config.protocol,
-      ChunkSize: PART_SIZE,
-      SliceSize: PART_SIZE,
-      ChunkParallelLimit: 3,
-      FileParallelLimit: FILES_AT_ONCE,
-      ProgressInterval: 250,
-    };
-    if (config.domain) {
-      options.Domain = config.domain;
-      options.AutoSwitchHost = false;
-    }
-    this.cos = new window.COS(options);
-    this.credentials.cos = this.cos;
+    this.credentials = session.credentials;
+    this.cos = session.cos;
     const section = document.querySelector('[data-testid=unfinished]');
     this.unfinished = section && new UnfinishedUploads({
       cos: this.cos, config, section, isActive: (key) => this.active.has(key),
@@ -120,16 +116,17 @@ class UploadPage {
     });
   }
 
-  // The names among `keys` that exist at COS: one listing of the folder (a few pages at most), then HEAD for
-  // whatever the listing could not settle.
+  // The names among `keys` that exist at COS: one listing of the folder (a few pages at most; of everything under
+  // it when a folder was dropped), then HEAD for whatever the listing could not settle.
   async existing(keys) {
     const wanted = new Set(keys);
     const found = new Set();
+    const nested = keys.some((key) => key.slice(this.config.prefix.length).includes('/'));
     let marker = '';
     let settled = false;
     for (let page = 0; page < 10; page += 1) {
       const { err, data } = await this.sdk('getBucket', {
-        Prefix: this.config.prefix, Delimiter: '/', Marker: marker, MaxKeys: 1000,
+        Prefix: this.config.prefix, Delimiter: nested ? '' : '/', Marker: marker, MaxKeys: 1000,
       });
       if (err) break;
       for (const item of data.Contents || []) if (wanted.has(item.Key)) found.add(item.Key);
@@ -180,32 +177,33 @@ class UploadPage {
     });
   }
 
-  async addFiles(fileList) {
-    const files = Array.from(fileList);
+  // `entries`: {file, name} (entryOf), name being the path below the upload prefix.
+  async addFiles(entries) {
     const accepted = [];
-    for (const file of files) {
+    for (const entry of entries) {
+      const { file } = entry;
       const refused = this.refusal(file);
       if (!refused) {
-        accepted.push(file);
+        accepted.push(entry);
         continue;
       }
-      const item = this.row(file.name, file.size);
+      const item = this.row(entry.name, file.size);
       item.setState('refused', gettext('Refused'));
       item.showError(refused);
       item.buttons(false, false, false);
       this.announce(refused);
     }
     if (!accepted.length) return;
-    const keyOf = (file) => this.config.prefix + file.name;
+    const keyOf = (entry) => this.config.prefix + entry.name;
     const exists = await this.existing(accepted.map(keyOf));
     let replace = false;
     if (exists.size && !this.forbidOverwrite) {
-      const names = accepted.filter((f) => exists.has(keyOf(f))).map((f) => f.name);
+      const names = accepted.filter((e) => exists.has(keyOf(e))).map((e) => e.name);
       replace = (await this.ask(names)) === 'replace';
     }
-    for (const file of accepted) {
-      if (exists.has(keyOf(file)) && !replace) this.notReplaced(this.row(file.name, file.size), file);
-      else this.upload(file);
+    for (const entry of accepted) {
+      if (exists.has(keyOf(entry)) && !replace) this.notReplaced(this.row(entry.name, entry.file.size), entry.file);
+      else this.upload(entry);
     }
     if (accepted.length > 1) {
       this.announce(interpolate(ngettext('%(count)s file queued', '%(count)s files queued', accepted.length),
@@ -221,9 +219,9 @@ class UploadPage {
 
   // ---- one upload -------------------------------------------------------------------------------------------------
 
-  upload(file) {
-    const item = this.row(file.name, file.size);
-    const key = this.config.prefix + file.name;
+  upload({ file, name }) {
+    const item = this.row(name, file.size);
+    const key = this.config.prefix + name;
     const stale = this.list.querySelector('[data-pending-key="' + CSS.escape(key) + '"]');
     if (stale) stale.remove();
     const multipart = this.multipartAllowed && file.size > PART_SIZE;
@@ -415,10 +413,7 @@ class UploadPage {
 
   // The session ended (signed out elsewhere, or expired): the header no longer names the user.
   signedOut() {
-    document.querySelectorAll('[data-testid=nav-user]').forEach((node) => {
-      node.textContent = gettext('Signed out');
-      node.setAttribute('data-signed-out', 'true');
-    });
+    showSignedOut();
     this.announce(gettext('You are signed out. Sign in again to upload.'));
   }
 
@@ -433,13 +428,7 @@ class UploadPage {
   }
 
   async refreshList() {
-    try {
-      const response = await fetch(this.config.listUrl, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-      if (!response.ok) return;
-      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('object-list');
-      const current = document.getElementById('object-list');
-      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
-    } catch (e) { /* the list stays as it was; a reload shows the new file */ }
+    await refreshObjectList(this.config.listUrl);
     if (!this.active.size && this.unfinished) this.unfinished.refresh();
   }
 
@@ -461,12 +450,16 @@ class UploadPage {
 
   listen() {
     const input = document.getElementById('upload-input');
+    const folderInput = document.getElementById('upload-folder-input');
     const dropzone = document.getElementById('dropzone');
-    input.addEventListener('change', () => {
-      const files = Array.from(input.files);
-      input.value = '';
-      this.addFiles(files);
-    });
+    for (const picker of [input, folderInput]) {
+      if (!picker) continue;
+      picker.addEventListener('change', () => {
+        const entries = Array.from(picker.files).map((file) => entryOf(file));
+        picker.value = '';
+        this.addFiles(entries);
+      });
+    }
     ['dragenter', 'dragover'].forEach((name) => {
       dropzone.addEventListener(name, (event) => {
         event.preventDefault();
@@ -476,24 +469,15 @@ class UploadPage {
     ['dragleave', 'dragend'].forEach((name) => {
       dropzone.addEventListener(name, () => dropzone.classList.remove('dragover'));
     });
-    dropzone.addEventListener('drop', (event) => {
+    dropzone.addEventListener('drop', async (event) => {
       event.preventDefault();
       dropzone.classList.remove('dragover');
-      if (event.dataTransfer && event.dataTransfer.files.length) this.addFiles(event.dataTransfer.files);
+      if (!event.dataTransfer) return;
+      // Read the entries now: the DataTransfer is emptied once the event handler returns.
+      const entries = await droppedFiles(event.dataTransfer);
+      if (entries.length) this.addFiles(entries);
     });
     this.showPending();
     if (this.unfinished) this.unfinished.refresh();
   }
 }
-
-function main() {
-  thumbnails();
-  const configNode = document.getElementById('upload-config');
-  const form = document.getElementById('upload-form');
-  if (!configNode || !form || typeof window.COS === 'undefined') return;
-  const config = JSON.parse(configNode.textContent);
-  if (config.prefix === null || config.prefix === undefined) return;
-  new UploadPage(config, form).listen();
-}
-
-main();
