@@ -283,6 +283,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
     can = capabilities(access, region=region, bucket=bucket)
     download_base = reverse("demo:download", kwargs={"region": region, "bucket": bucket})
     delete_base = reverse("demo:delete", kwargs={"region": region, "bucket": bucket})
+    preview_base = reverse("demo:preview", kwargs={"region": region, "bucket": bucket})
     rows = []
     for item in sort_rows(page.objects, listing.sort):
         readable = (
@@ -297,7 +298,9 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
                 "object": item,
                 "download": link,
                 "thumbnail": f"{link}&thumbnail=1" if link and is_image(item.key) else None,
-                "preview": None,
+                "preview": f"{preview_base}?{urlencode({'key': item.key})}"
+                if access.can("HeadObject", region=region, bucket=bucket, key=item.key).allowed
+                else None,
                 "can_delete": deletable,
                 # Rename and move are a copy (read the source, write the copy) and a delete of the source.
                 "can_move": readable and deletable and bool(can["write"]),

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
-from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from demo import cos
@@ -221,18 +220,34 @@ def test_it_handles_keys_with_spaces_and_unicode(alice_client: Client, bucket: s
     assert key not in [o.key for o in cos.list_objects(root, region=REGION, bucket=bucket, prefix=folder).objects]
 
 
-def test_it_puts_a_preview_item_in_the_row_menu_when_a_row_has_one(
-    alice_client: Client, bucket: str, folder: str
+def test_it_links_each_file_to_its_preview_page_where_the_policy_lets_it_read_details(
+    account: CloudAccount, alice_client: Client, bucket: str, folder: str
 ) -> None:
-    body = page_of(alice_client, bucket, prefix=folder)
-    assert 'class="preview"' not in body  # the view offers none yet
-    request = RequestFactory().get("/")
-    item = cos.ObjectInfo(key=f"{folder}photo.png", size=9, last_modified=None, etag="e")
-    row = {"object": item, "download": "/d", "preview": "/preview/?key=photo.png", "can_delete": False}
-    listing = Listing.from_query(request, folder)
-    context = {"rows": [row], "folders": [], "listing": listing, "page_number": 1, "download_minutes": 5}
-    menu = render_to_string("demo/partials/object_list.html", context, request=request)
-    assert '<li><a href="/preview/?key=photo.png" class="preview">Preview</a></li>' in menu
+    previews = links(page_of(alice_client, bucket, prefix=folder), "preview")
+    assert sorted(previews) == sorted(
+        f"/buckets/{REGION}/{bucket}/preview/?key={quote(folder + name, safe='')}"
+        for name in ("report.txt", "photo.png")
+    )
+    page = alice_client.get(previews[0])
+    assert page.status_code == 200
+    assert folder in page.content.decode()
+
+    lister = make_policy(
+        account,
+        name="lister",
+        statements=[
+            {
+                "effect": "allow",
+                "action": ["name/cos:GetBucket"],
+                "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/*"],
+            }
+        ],
+    )
+    client = Client()
+    client.force_login(make_user("lena", policy=lister))
+    body = page_of(client, bucket, prefix=folder)
+    assert f'data-key="{folder}report.txt"' in body
+    assert 'class="preview"' not in body
 
 
 def test_it_carries_the_marker_trail_for_previous_and_caps_it() -> None:
