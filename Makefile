@@ -110,7 +110,11 @@ soak-cluster: install
 # Refresh the README's pictures: the browser tests that take screenshots save them under artifacts/ (git-ignored),
 # then they are copied to docs/screenshots/, which is committed. Commit the PNGs that changed.
 SCREENSHOT_TESTS := tests/browser/test_demo_journey.py tests/browser/test_demo_limits.py \
-	tests/browser/test_demo_paging.py tests/browser/test_demo_upload.py
+	tests/browser/test_demo_paging.py tests/browser/test_demo_upload.py \
+	tests/browser/test_demo_file_manager_journey.py tests/browser/test_demo_files_folders.py \
+	tests/browser/test_demo_files_move.py tests/browser/test_demo_files_select.py \
+	tests/browser/test_demo_files_phone.py tests/browser/test_demo_preview.py tests/browser/test_demo_share.py \
+	tests/browser/test_demo_bucket_pages.py tests/browser/test_demo_phone_pages.py
 screenshots: install chromium
 	rm -rf artifacts/screenshots
 	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/pytest -q $(SCREENSHOT_TESTS)

@@ -105,7 +105,12 @@ class WhatIfSignApi(SignApi):
         account = access_policy.account
         username = user.get_username()
         entry, from_cache = credentials_cached(
-            account=account, policy=rendered, digest=digest, duration=duration, username=username
+            account=account,
+            policy_id=access_policy.pk,
+            policy=rendered,
+            digest=digest,
+            duration=duration,
+            username=username,
         )
         register_secret(entry.tmp_secret_key, entry.session_token)
         audit_buffer().add(
