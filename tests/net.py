@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
+
 
 def free_port() -> int:
     """A TCP port nothing listens on right now (the kernel's pick), for a server started next."""
@@ -80,3 +82,9 @@ def via_loopback(url: str) -> tuple[str, dict[str, str]]:
         return url, {}
     netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
     return urlunsplit(parts._replace(netloc=netloc)), {"Host": parts.netloc}
+
+
+def loopback_get(url: str, headers: Mapping[str, str] | None = None, timeout: float = 10) -> requests.Response:
+    """requests.get for a URL a browser would follow, *.localhost included (via_loopback)."""
+    target, host = via_loopback(url)
+    return requests.get(target, headers={**host, **(headers or {})}, timeout=timeout)
