@@ -13,6 +13,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
+from qcloud.endpoints import local_domain
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
@@ -86,7 +87,7 @@ def options(localcloud: RunningServer, *actions: str) -> dict[str, Any]:
         name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
     )
     return {
-        "domain": f"{localcloud.url}/cos/{{Region}}/{{Bucket}}",
+        "domain": local_domain(localcloud.url),
         "bucket": BUCKET,
         "region": REGION,
         "credentials": {

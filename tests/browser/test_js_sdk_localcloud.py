@@ -23,6 +23,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813 import models, sts_client
 
 from localcloud.server import RunningServer
+from qcloud.endpoints import local_domain
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
@@ -208,7 +209,7 @@ def upload_page(page: Any, localcloud: RunningServer, page_server: str, bucket: 
     page.evaluate(
         "options => window.setUp(options)",
         {
-            "domain": f"{localcloud.url}/cos/{{Region}}/{{Bucket}}",
+            "domain": local_domain(localcloud.url),
             "bucket": bucket,
             "region": REGION,
             "chunkSize": CHUNK_SIZE,
