@@ -1,4 +1,4 @@
-"""cos-js-sdk-v5 in headless Chromium against localcloud (path style, CORS from the bucket's rule): putObjectCopy
+"""cos-js-sdk-v5 in headless Chromium against localcloud (the bucket's *.localhost virtual host, CORS from its rule): putObjectCopy
 and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
 
 from __future__ import annotations
