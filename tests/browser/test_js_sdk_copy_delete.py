@@ -1,5 +1,5 @@
-"""cos-js-sdk-v5 in headless Chromium against localcloud (the bucket's *.localhost virtual host, CORS from its rule): putObjectCopy
-and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
+"""cos-js-sdk-v5 in headless Chromium against localcloud (the bucket's *.localhost virtual host, CORS from its rule):
+putObjectCopy and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
 
 from __future__ import annotations
 

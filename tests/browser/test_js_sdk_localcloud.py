@@ -1,6 +1,7 @@
 """cos-js-sdk-v5 in headless Chromium against localcloud, with temporary credentials from localcloud's STS (issue 2,
-"What it must show" 4): a 12 MiB multipart upload to the bucket's *.localhost virtual host, paused (the bytes stop), resumed and completed with
-the right MD5; then a cancelled upload whose abortUploadTask leaves no multipart upload behind.
+"What it must show" 4): a 12 MiB multipart upload to the bucket's *.localhost virtual host, paused (the bytes stop),
+resumed and completed with the right MD5; then a cancelled upload whose abortUploadTask leaves no multipart upload
+behind.
 """
 
 from __future__ import annotations
