@@ -124,11 +124,13 @@ def sdk_page(page: Any, page_server: str) -> Any:
 
 def options(localcloud: RunningServer, bucket: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
     """Temporary keys allowed exactly `actions` on `resources` (keys relative to the bucket: "users/alice/*", ""
-    for the bucket itself), in the shape getAuthorization hands to cos-js-sdk-v5."""
+    for the bucket itself; or whole resource names), in the shape getAuthorization hands to cos-js-sdk-v5."""
     statement = {
         "effect": "allow",
         "action": [f"name/cos:{action}" for action in actions],
-        "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/{resource}" for resource in resources],
+        "resource": [
+            name if name.startswith("qcs::") else f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/{name}" for name in resources
+        ],
     }
     creds = localcloud.app.credentials.issue(
         name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
@@ -454,3 +456,52 @@ def test_it_shows_the_page_only_the_headers_the_buckets_cors_rule_exposes(
     assert "x-cos-meta-project" not in headers
     assert "content-disposition" not in headers
     assert root.head_object(Bucket=name, Key=key)["x-cos-meta-project"] == "apollo"  # stored, only not exposed
+
+
+def test_it_refuses_a_presigned_url_sent_to_another_bucket_or_region(
+    localcloud: RunningServer, sdk_page: Any, bucket: str, page_server: str, root: CosS3Client
+) -> None:
+    """Issue 13 item 7(a): cos-js-sdk-v5 signs the bucket's own host, so its getObjectUrl for bucket A, sent to bucket
+    B or to A's name in another region (virtual host or path style), is refused, although the keys may read them."""
+    shanghai = cos_client(localcloud, region="ap-shanghai", retry=0)
+    other, far = f"o{bucket}", f"f{bucket}"
+    root.create_bucket(Bucket=other)
+    shanghai.create_bucket(Bucket=far)
+    rule = {"AllowedOrigin": [page_server], "AllowedMethod": ["GET"], "AllowedHeader": ["*"]}
+    for client, name in ((root, bucket), (root, other), (shanghai, far)):
+        if name != bucket:
+            client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRule": [rule]})
+        client.put_object(Bucket=name, Key="users/alice/same.txt", Body=name.encode())
+    # Keys that may read users/alice/ in every bucket of every region: only the signature can refuse a swap.
+    reader_everywhere = options(localcloud, bucket, ["GetObject"], [f"qcs::cos:*:uid/{APPID}:*/users/alice/*"])
+    signed = sdk_page.evaluate(FETCH_SIGNED, [reader_everywhere, {"Key": "users/alice/same.txt"}])
+    assert (signed["status"], signed["text"]) == (200, bucket), signed
+    own = local_bucket_url(localcloud.url, bucket, REGION)
+    assert signed["url"].startswith(f"{own}/users/alice/same.txt?")
+    query = signed["url"].split("?", 1)[1]
+    moved = {
+        "another bucket": f"{local_bucket_url(localcloud.url, other, REGION)}/users/alice/same.txt?{query}",
+        "another region": f"{local_bucket_url(localcloud.url, far, 'ap-shanghai')}/users/alice/same.txt?{query}",
+        "another bucket, path style": f"{localcloud.url}/cos/{REGION}/{other}/users/alice/same.txt?{query}",
+        "another region, path style": f"{localcloud.url}/cos/ap-shanghai/{far}/users/alice/same.txt?{query}",
+    }
+    for swap, url in moved.items():
+        answer = sdk_page.evaluate(
+            "async (url) => { const r = await fetch(url); return {status: r.status, text: await r.text()}; }", url
+        )
+        assert answer["status"] == 403, swap
+        assert "<Code>SignatureDoesNotMatch</Code>" in answer["text"], swap
+    # Each bucket's own signed URL reads it: the keys really may read all three.
+    for name, region in ((other, REGION), (far, "ap-shanghai")):
+        settings = dict(reader_everywhere, bucket=name, region=region)
+        assert sdk_page.evaluate(FETCH_SIGNED, [settings, {"Key": "users/alice/same.txt"}])["text"] == name
+    # The old path-style Domain signs the bare host 127.0.0.1:<port>, which binds no bucket: such a URL reads nothing,
+    # neither in its own bucket nor (what it used to do) in any other the keys may read.
+    path_style = dict(reader_everywhere, domain=f"{localcloud.url}/cos/{{Region}}/{{Bucket}}")
+    unbound = sdk_page.evaluate(FETCH_SIGNED, [path_style, {"Key": "users/alice/same.txt"}])
+    assert unbound["url"].startswith(f"{localcloud.url}/cos/{REGION}/{bucket}/users/alice/same.txt?")
+    assert unbound["status"] == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in unbound["text"]
+    replayed = unbound["url"].replace(f"/cos/{REGION}/{bucket}/", f"/cos/{REGION}/{other}/")
+    answer = sdk_page.evaluate("async (url) => (await fetch(url)).status", replayed)
+    assert answer == 403
