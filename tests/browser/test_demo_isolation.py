@@ -110,3 +110,4 @@ def test_it_serves_storage_from_an_origin_other_than_the_portals(portal: Portal,
     assert (shown.status, shown.body()) == (200, b"which origin?")
     assert urlsplit(page.url).netloc == bucket_origin
     assert page.evaluate("document.cookie") == ""  # ...which the storage origin never sees
+    cos.delete_object(ROOT, region=REGION, bucket=portal.bucket, key=key)  # the session's bucket, as it was (paging)
