@@ -51,7 +51,8 @@ class CosClient:
     ) -> Answer:
         """One signed request; with `discard` the body is read in 1 MiB chunks and dropped (only counted)."""
         params = dict(params or {})
-        signed = {"host": self.host}
+        # Path style must sign the bucket's virtual host (localcloud/cos/auth.py), with the port the Host header has.
+        signed = {"host": f"{bucket}.cos.{self.region}.localhost:{self.port}"}
         authorization = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params, signed)
         query = "&".join(f"{encode(k)}={encode(v)}" if v else encode(k) for k, v in params.items())
         path = f"/cos/{self.region}/{bucket}/{quote(key, safe='/')}" + (f"?{query}" if query else "")

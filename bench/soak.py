@@ -44,6 +44,8 @@ from tests.net import free_port
 
 REGION = "ap-guangzhou"
 BUCKET = f"demo-{DEFAULT_APPID}"
+# Path style signs the bucket's virtual host as `host`: localcloud refuses a path-style signature that binds no bucket.
+BUCKET_HOST = {"host": f"{BUCKET}.cos.{REGION}.localhost"}
 # The emulator's documented development keys: what the read-back uses, and what localcloud prints at start on purpose.
 ROOT_SECRET_ID = DEFAULT_SECRET_ID
 ROOT_SECRET_KEY = DEFAULT_SECRET_KEY
@@ -211,7 +213,7 @@ class Client:
             return None
         headers = dict(kwargs.pop("headers", {}))
         headers["Authorization"] = make_authorization(
-            creds["tmpSecretId"], creds["tmpSecretKey"], method, key, params=params or {}, headers={}
+            creds["tmpSecretId"], creds["tmpSecretKey"], method, key, params=params or {}, headers=BUCKET_HOST
         )
         headers["x-cos-security-token"] = creds["sessionToken"]
         url = f"{self.stack.localcloud_url}/cos/{REGION}/{BUCKET}/{quote(key, safe='/')}"
@@ -314,7 +316,7 @@ def verify(stack: Stack, uploads: dict[str, str]) -> tuple[int, list[str]]:
 
     def check(item: tuple[str, str]) -> bool:
         key, md5 = item
-        auth = make_authorization(ROOT_SECRET_ID, ROOT_SECRET_KEY, "GET", key)
+        auth = make_authorization(ROOT_SECRET_ID, ROOT_SECRET_KEY, "GET", key, headers=BUCKET_HOST)
         url = f"{stack.localcloud_url}/cos/{REGION}/{BUCKET}/{quote(key, safe='/')}"
         response = session.get(url, headers={"Authorization": auth}, timeout=30)
         if response.status_code != 200:

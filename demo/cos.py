@@ -3,8 +3,10 @@
 Every call takes explicit keys (the signed-in user's temporary credentials, or root keys in tools and tests), so nothing
 here ever reaches for an admin secret by itself. In local mode the SDK talks to localcloud at settings.LOCALCLOUD_URL:
 bucket requests go to `IP:Port` with the virtual-host `Host` header the SDK sets itself, GetService goes to
-`ServiceDomain`. Links handed to browsers (presigned downloads) use settings.LOCALCLOUD_PUBLIC_URL in path style,
-`/cos/<region>/<bucket>/<key>`. In tencent mode the SDK's default domains are used.
+`ServiceDomain`. Browsers reach a bucket at its virtual host `<bucket>.cos.<region>.localhost` with the scheme and port
+of settings.LOCALCLOUD_PUBLIC_URL (qcloud.endpoints): presigned links and cos-js-sdk-v5's Domain sign that host, so
+a link binds its bucket and region, and the storage origin is never the portal's. In tencent mode the SDK's default
+domains are used.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+from qcloud import endpoints
 
 if TYPE_CHECKING:
     from signer.services import TemporaryCredentials
@@ -100,6 +104,12 @@ def _local_endpoint(url: str) -> tuple[str, str, int]:
     host = parts.hostname or "127.0.0.1"
     port = parts.port or (443 if scheme == "https" else 80)
     return scheme, host, port
+
+
+def browser_domain() -> str:
+    """cos-js-sdk-v5's `Domain` in local mode: `http://{Bucket}.cos.{Region}.localhost:<port>`, localcloud's public
+    scheme and port (Chromium and Firefox resolve *.localhost to the loopback address themselves)."""
+    return endpoints.local_domain(settings.LOCALCLOUD_PUBLIC_URL)
 
 
 def _config(keys: Keys, region: str | None) -> CosConfig:
@@ -273,20 +283,18 @@ def presign_get(
     """
     extra = dict(params or {})
     if settings.LOCAL_MODE:
-        scheme, host, port = _local_endpoint(settings.LOCALCLOUD_PUBLIC_URL)
-        # Sign for the host the browser will send (localcloud also accepts it without the port).
+        # Domain mode: the SDK signs the bucket's virtual host (without the port; localcloud accepts both), which
+        # the browser sends as Host, so the link reads this bucket in this region only.
+        scheme, _, _ = _local_endpoint(settings.LOCALCLOUD_PUBLIC_URL)
+        domain = endpoints.local_bucket_host(settings.LOCALCLOUD_PUBLIC_URL, bucket, region)
         config = CosConfig(
-            Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key, Scheme=scheme, IP=host, Port=port
+            Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key, Scheme=scheme, Domain=domain
         )
-        authorization = CosS3Client(config, retry=0).get_auth(
-            Method="GET", Bucket=bucket, Key=key, Expired=expires, Params=extra
-        )
-        base = settings.LOCALCLOUD_PUBLIC_URL.rstrip("/")
-        url = f"{base}/cos/{quote(region, safe='')}/{quote(bucket, safe='')}/{quote(key, safe='/-_.~')}"
     else:
-        client = CosS3Client(CosConfig(Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key), retry=0)
-        authorization = client.get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires, Params=extra)
-        url = client.get_object_url(Bucket=bucket, Key=key)
+        config = CosConfig(Region=region, SecretId=keys.secret_id, SecretKey=keys.secret_key)
+    client = CosS3Client(config, retry=0)
+    authorization = client.get_auth(Method="GET", Bucket=bucket, Key=key, Expired=expires, Params=extra)
+    url = client.get_object_url(Bucket=bucket, Key=key)
     query = dict(item.split("=", 1) for item in authorization.split("&"))
     query.update(extra)
     if keys.token:

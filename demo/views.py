@@ -179,9 +179,11 @@ def objects_url(region: str, bucket: str, *, trail: list[str] | None = None, **q
 
 
 def cos_domain() -> str | None:
-    """What cos-js-sdk-v5 uses as `Domain`: path style to localcloud in local mode, the SDK default otherwise."""
+    """What cos-js-sdk-v5 uses as `Domain`: the bucket's virtual host `{Bucket}.cos.{Region}.localhost` at localcloud's
+    public scheme and port in local mode (the SDK signs that host, binding bucket and region), the SDK default
+    otherwise."""
     if settings.LOCAL_MODE:
-        return f"{settings.LOCALCLOUD_PUBLIC_URL.rstrip('/')}/cos/{{Region}}/{{Bucket}}"
+        return cos.browser_domain()
     return None
 
 

@@ -51,7 +51,11 @@ Roles (for AssumeRole) and sub-accounts (permanent keys limited by a CAM policy)
 
 Point the SDKs at it:
   STS: HttpProfile(endpoint="127.0.0.1:9100", protocol="http")
-  COS (browser, path style): Domain "http://127.0.0.1:9100/cos/{Region}/{Bucket}"
+  COS (browser, cos-js-sdk-v5): Domain "http://{Bucket}.cos.{Region}.localhost:9100" (Chromium and Firefox
+      resolve *.localhost themselves; the signed host binds bucket and region)
+  COS (server side, where *.localhost does not resolve): IP/Port 127.0.0.1:9100 with the SDK's virtual-host Host
+      header. Path style, /cos/<region>/<bucket>/<key>, is accepted only when the request signs its bucket's
+      virtual host <bucket>.cos.<region>.localhost as host.
 """
 
 
@@ -122,8 +126,9 @@ def banner(config: Config, server: RunningServer) -> str:
         "localcloud: offline Tencent Cloud STS + COS (development keys, well-known on purpose)",
         f"  data         {config.data_dir}",
         f'  STS          {base}/   HttpProfile(endpoint="{server.host}:{server.port}", protocol="http")',
-        f"  COS          {base}/cos/{{Region}}/{{Bucket}}   (path style; virtual host "
-        f"<bucket>-{config.appid}.cos.<region>.localhost:{server.port})",
+        f"  COS          http://{{Bucket}}.cos.{{Region}}.localhost:{server.port}   (browsers: cos-js-sdk-v5 Domain)",
+        f"               IP/Port {server.host}:{server.port}, Host <bucket>-{config.appid}.cos.<region>.myqcloud.com "
+        "(server-side SDKs)",
         f"  stats        {base}/_localcloud/stats",
         f"  SecretId     {config.secret_id}",
         f"  SecretKey    {config.secret_key}",

@@ -12,6 +12,7 @@ import secrets
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -235,7 +236,9 @@ STORAGES = {
 
 # --- Cloud ---------------------------------------------------------------------------------------------------------
 LOCALCLOUD_URL = env.str("LOCALCLOUD_URL", default="http://127.0.0.1:9100").rstrip("/")
-# The address browsers use to reach localcloud (differs from LOCALCLOUD_URL only behind a proxy).
+# The scheme and port browsers use to reach localcloud (differs from LOCALCLOUD_URL only behind a proxy). Browsers
+# address each bucket as its virtual host `<bucket>.cos.<region>.localhost` there (qcloud/endpoints.py), never as
+# this URL's host: a signature then binds its bucket, and the storage origin is not the portal's.
 LOCALCLOUD_PUBLIC_URL = env.str("LOCALCLOUD_PUBLIC_URL", default=LOCALCLOUD_URL).rstrip("/")
 # Well-known development keys of the emulator's root account, like Azurite's devstoreaccount1: public on purpose.
 LOCALCLOUD_SECRET_ID = env.str("LOCALCLOUD_SECRET_ID", default="AKIDLOCALCLOUDDEVELOPMENTKEY0000")
@@ -376,8 +379,18 @@ X_FRAME_OPTIONS = "DENY"
 if envbool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The browser talks to COS directly: local mode to localcloud, tencent mode to *.myqcloud.com.
-_COS_ORIGINS = [LOCALCLOUD_PUBLIC_URL] if LOCAL_MODE else ["https://*.myqcloud.com"]
+
+def _local_bucket_origins(public_url: str) -> list[str]:
+    """`http://*.localhost:<port>`: every bucket's virtual host at localcloud (qcloud.endpoints.local_origin_source;
+    settings may not import qcloud)."""
+    parts = urlsplit(public_url)
+    scheme = parts.scheme or "http"
+    port = f":{parts.port}" if parts.port and parts.port != (443 if scheme == "https" else 80) else ""
+    return [f"{scheme}://*.localhost{port}"]
+
+
+# The browser talks to COS directly: local mode to localcloud's bucket hosts, tencent mode to *.myqcloud.com.
+_COS_ORIGINS = _local_bucket_origins(LOCALCLOUD_PUBLIC_URL) if LOCAL_MODE else ["https://*.myqcloud.com"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -387,7 +400,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'", *_COS_ORIGINS],
         # The preview page: audio, video and PDF come from COS (through a redirect from the portal). Active content
         # (HTML, SVG, XML, JavaScript) is never served inline from there (COS answers it as an attachment).
-        "media-src": ["'self'", *_COS_ORIGINS],
+        "media-src": ["'self'", "blob:", *_COS_ORIGINS],
         "frame-src": ["'self'", *_COS_ORIGINS],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],

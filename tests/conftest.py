@@ -19,6 +19,7 @@ from django.utils import translation
 
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
+from qcloud.endpoints import local_origin_source
 from signer.models import CloudAccount
 from tests.api import Api
 from tests.factories import make_account
@@ -137,7 +138,7 @@ def cloud(localcloud: RunningServer, settings: object) -> RunningServer:
     settings.LOCALCLOUD_PUBLIC_URL = localcloud.url  # type: ignore[attr-defined]
     directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])  # type: ignore[attr-defined]
     for name in ("img-src", "connect-src", "media-src", "frame-src"):
-        directives[name] = [*directives[name], localcloud.url]
+        directives[name] = [*directives.get(name, ["'self'"]), local_origin_source(localcloud.url)]
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}  # type: ignore[attr-defined]
     return localcloud
 

@@ -40,3 +40,15 @@ def cos_client(
         **extra,
     )
     return CosS3Client(config, retry=retry)
+
+
+def bucket_host(server: Address, bucket: str, region: str = REGION) -> str:
+    """`<bucket>.cos.<region>.localhost:<port>`: the bucket's virtual host at that localcloud, what a browser sends as
+    Host and what a path-style request (`/cos/<region>/<bucket>/<key>`) must sign as `host` to bind its bucket."""
+    return f"{bucket}.cos.{region}.localhost:{server.port}"
+
+
+def bucket_url(server: Address, bucket: str, region: str = REGION) -> str:
+    """`http://<bucket>.cos.<region>.localhost:<port>`: where a browser reaches the bucket (Python cannot resolve it:
+    send to server's address with Host bucket_host() instead)."""
+    return f"http://{bucket_host(server, bucket, region)}"

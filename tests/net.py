@@ -12,6 +12,9 @@ import subprocess
 import threading
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
 
 
 def free_port() -> int:
@@ -66,3 +69,22 @@ def static_site(files: Mapping[str, tuple[bytes, str]]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def via_loopback(url: str) -> tuple[str, dict[str, str]]:
+    """A `http://<name>.localhost:<port>/...` URL as Chromium sends it: to the loopback address, with the name as
+    Host. glibc (so Python) does not resolve *.localhost; Chromium and Firefox do it themselves.
+
+    Returns the URL to connect to and the Host header: `requests.get(target, headers=host)`.
+    """
+    parts = urlsplit(url)
+    if not (parts.hostname or "").endswith(".localhost"):
+        return url, {}
+    netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": parts.netloc}
+
+
+def loopback_get(url: str, headers: Mapping[str, str] | None = None, timeout: float = 10) -> requests.Response:
+    """requests.get for a URL a browser would follow, *.localhost included (via_loopback)."""
+    target, host = via_loopback(url)
+    return requests.get(target, headers={**host, **(headers or {})}, timeout=timeout)

@@ -3,7 +3,9 @@
 - Virtual host: Host `<bucket-appid>.cos.<region>.myqcloud.com` (or `.tencentcos.cn`, or `.localhost`, which Chromium
   and Firefox resolve themselves), with or without a port; the key is the whole path.
 - Bare host (`127.0.0.1`, `localhost`, `service.cos.myqcloud.com`, `cos.<region>.myqcloud.com`, anything else):
-  `/` is the service (GetService) and `/cos/<region>/<bucket-appid>/<key>` is path style.
+  `/` is the service (GetService) and `/cos/<region>/<bucket-appid>/<key>` is path style, a localcloud convenience
+  COS does not have. The SDKs sign only `/<key>`, so a signed path-style request must sign its bucket's virtual host
+  as `host` (auth.py): otherwise one bucket's signature would read the same key in any other.
 
 The key is the percent-decoded path after the bucket part; the signed path is always "/" + key.
 """

@@ -23,6 +23,7 @@ from localcloud.cos.errors import CosError, access_denied
 from localcloud.cos.request import CosRequest
 from localcloud.credentials import CredentialStore, Principal
 from qcloud import cos_signature
+from qcloud.endpoints import COS_SUFFIX, LOCAL_SUFFIX, virtual_host
 from qcloud.operations import authorize
 from qcloud.policy import Policy, PolicyError, RequestContext, parse_policy
 
@@ -156,10 +157,13 @@ def _check_signature(request: CosRequest, fields: dict[str, str], principal: Pri
     param_list = cos_signature.split_list(fields["q-url-param-list"])
     headers = dict(request.headers)
     key_time = fields["q-key-time"]
-    attempts = [headers.get("host", "")]
-    bare = hostname(attempts[0])
-    if bare != attempts[0].lower():
-        attempts.append(bare)
+    if request.target.style == "path":
+        attempts = _path_style_hosts(request, header_list)
+    else:
+        attempts = [headers.get("host", "")]
+        bare = hostname(attempts[0])
+        if bare != attempts[0].lower():
+            attempts.append(bare)
     expected = ("", "")
     for host in attempts:
         headers["host"] = host
@@ -184,6 +188,32 @@ def _check_signature(request: CosRequest, fields: dict[str, str], principal: Pri
         f"{to_sign!r}, built from the HttpString {text!r} (signed headers: {';'.join(header_list) or '(none)'}; "
         f"signed query parameters: {';'.join(param_list) or '(none)'}).",
     )
+
+
+def _path_style_hosts(request: CosRequest, header_list: list[str]) -> list[str]:
+    """The hosts a path-style signature may have signed: only its bucket's own virtual hosts.
+
+    Both SDKs sign the path as `/<key>`, never the `/cos/<region>/<bucket>` prefix, so a path-style signature binds
+    its bucket and region only through the signed `host`. localcloud therefore checks it as if the request had gone
+    to `<bucket>.cos.<region>.localhost[:port]` (or `.myqcloud.com`): a signature made for 127.0.0.1, or for another
+    bucket or region, fails, and a presigned link for one bucket reads nothing in another. Browsers use the virtual
+    host itself (qcloud.endpoints); path style is a localcloud convenience that COS does not have."""
+    target = request.target
+    own = virtual_host(target.bucket or "", target.region or "", LOCAL_SUFFIX)
+    if "host" not in (name.lower() for name in header_list):
+        raise CosError(
+            403,
+            "SignatureDoesNotMatch",
+            "The Signature you specified is invalid: a path-style request (/cos/<region>/<bucket>/<key>) must sign "
+            f"the host header with its bucket's virtual host {own!r}.",
+        )
+    received = request.headers.get("host", "")
+    port = received.rsplit(":", 1)[1] if ":" in received and not received.endswith("]") else ""
+    hosts = []
+    for suffix in (LOCAL_SUFFIX, COS_SUFFIX):
+        name = virtual_host(target.bucket or "", target.region or "", suffix)
+        hosts += [f"{name}:{port}", name] if port else [name]
+    return hosts
 
 
 def check_access(

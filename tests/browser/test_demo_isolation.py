@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -51,7 +52,8 @@ def test_it_keeps_bobs_files_from_alice(portal: Portal, page: Any, artifacts_dir
     assert "bob's secret" not in page.content()
     # ...while the same credentials read alice's own file.
     own = cos.presign_get(alice_keys, region=REGION, bucket=portal.bucket, key=alices)
-    assert page.request.get(own).body() == b"alice's notes"
+    shown = page.goto(own)  # Chromium resolves the bucket's *.localhost name itself
+    assert (shown.status, shown.body()) == (200, b"alice's notes")
 
     # The page's credential endpoint will not narrow alice's policy to bob's prefix either.
     page.goto(objects_url(portal))
@@ -79,3 +81,33 @@ def test_it_refuses_bob_deleting_alices_file_through_the_page(portal: Portal, pa
     page.goto(f"{portal.url}/buckets/{REGION}/{portal.bucket}/delete/?key={key}")
     assert page.get_by_test_id("denied-action").inner_text() == "name/cos:DeleteObject"
     assert portal.stored(key) == b"keep"
+
+
+def test_it_serves_storage_from_an_origin_other_than_the_portals(portal: Portal, page: Any, tmp_path: Path) -> None:
+    """Issue 13 item 7(d): in local mode the page talks to each bucket's own `*.localhost` origin, never to the
+    portal's, so the storage origin cannot read or receive the portal's cookies (ports do not isolate cookies)."""
+    portal.user("alice")
+    login(page, portal, "alice")
+    storage: list[Any] = []
+    page.on("request", lambda request: storage.append(request) if ".cos." in request.url else None)
+    page.goto(objects_url(portal))
+    upload = tmp_path / "origin.txt"
+    upload.write_bytes(b"which origin?")
+    page.set_input_files("#upload-input", str(upload))
+    page.wait_for_selector(".upload-item[data-state=done]", timeout=30_000)
+
+    portal_origin = urlsplit(portal.url)
+    bucket_origin = f"{portal.bucket}.cos.{REGION}.localhost:{urlsplit(portal.localcloud.url).port}"
+    assert storage, "the upload went nowhere"
+    for request in storage:
+        assert urlsplit(request.url).netloc == bucket_origin, request.url
+        assert urlsplit(request.url).netloc != portal_origin.netloc
+        assert "cookie" not in request.all_headers(), request.url
+    assert "csrftoken=" in page.evaluate("document.cookie")  # the portal's page has cookies of its own...
+
+    key = "users/alice/origin.txt"
+    shown = page.goto(cos.presign_get(ROOT, region=REGION, bucket=portal.bucket, key=key))
+    assert (shown.status, shown.body()) == (200, b"which origin?")
+    assert urlsplit(page.url).netloc == bucket_origin
+    assert page.evaluate("document.cookie") == ""  # ...which the storage origin never sees
+    cos.delete_object(ROOT, region=REGION, bucket=portal.bucket, key=key)  # the session's bucket, as it was (paging)

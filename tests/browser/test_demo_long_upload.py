@@ -20,6 +20,7 @@ import pytest
 from demo import cos
 from localcloud.config import Config
 from localcloud.server import RunningServer, start_in_thread
+from qcloud.endpoints import local_origin_source
 from tests.demo.live import ROOT, MiB, Portal, login, md5, objects_url, portal_fixture, throttle_uploads
 from tests.factories import DEMO_BUCKET, REGION, make_account, make_bucket
 
@@ -40,7 +41,7 @@ def short_lived_cloud(request: pytest.FixtureRequest, tmp_path: Path, settings: 
     settings.LOCALCLOUD_PUBLIC_URL = server.url
     directives = dict(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])
     for name in ("img-src", "connect-src"):
-        directives[name] = [*directives[name], server.url]
+        directives[name] = [*directives[name], local_origin_source(server.url)]
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
     yield server
     server.stop()

@@ -1,5 +1,5 @@
-"""cos-js-sdk-v5 in headless Chromium against localcloud (path style, CORS from the bucket's rule): putObjectCopy
-and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
+"""cos-js-sdk-v5 in headless Chromium against localcloud (the bucket's *.localhost virtual host, CORS from its rule):
+putObjectCopy and deleteMultipleObject with temporary keys, what the policy allows and what it does not."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
+from qcloud.endpoints import local_domain
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
@@ -86,7 +87,7 @@ def options(localcloud: RunningServer, *actions: str) -> dict[str, Any]:
         name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
     )
     return {
-        "domain": f"{localcloud.url}/cos/{{Region}}/{{Bucket}}",
+        "domain": local_domain(localcloud.url),
         "bucket": BUCKET,
         "region": REGION,
         "credentials": {

@@ -1,6 +1,7 @@
 """cos-js-sdk-v5 in headless Chromium against localcloud, with temporary credentials from localcloud's STS (issue 2,
-"What it must show" 4): a 12 MiB multipart upload, path style, paused (the bytes stop), resumed and completed with
-the right MD5; then a cancelled upload whose abortUploadTask leaves no multipart upload behind.
+"What it must show" 4): a 12 MiB multipart upload to the bucket's *.localhost virtual host, paused (the bytes stop),
+resumed and completed with the right MD5; then a cancelled upload whose abortUploadTask leaves no multipart upload
+behind.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sts.v20180813 import models, sts_client
 
 from localcloud.server import RunningServer
+from qcloud.endpoints import local_domain
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
@@ -208,7 +210,7 @@ def upload_page(page: Any, localcloud: RunningServer, page_server: str, bucket: 
     page.evaluate(
         "options => window.setUp(options)",
         {
-            "domain": f"{localcloud.url}/cos/{{Region}}/{{Bucket}}",
+            "domain": local_domain(localcloud.url),
             "bucket": bucket,
             "region": REGION,
             "chunkSize": CHUNK_SIZE,

@@ -21,6 +21,7 @@ from localcloud.server import RunningServer
 from signer.models import CloudAccount
 from tests.cos_sdk import cos_client
 from tests.factories import DEMO_BUCKET, PASSWORD, REGION, make_account, make_bucket, make_policy, make_user
+from tests.net import loopback_get
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run where a loop is running
 # unless told that this is deliberate (the documented setting for Playwright with pytest-django).
@@ -71,7 +72,7 @@ class Portal:
 
     def stored(self, key: str, bucket: str | None = None) -> bytes:
         url = cos.presign_get(ROOT, region=REGION, bucket=bucket or self.bucket, key=key)
-        response = requests.get(url, timeout=30)
+        response = loopback_get(url, timeout=30)
         response.raise_for_status()
         return response.content
 
@@ -91,6 +92,14 @@ def login(page: Any, portal: Portal, username: str, password: str = PASSWORD) ->
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{portal.url}/")
+
+
+def download(page: Any, link: Any) -> bytes:
+    """Click a download link (the portal redirects to the bucket's *.localhost host, which only the browser
+    resolves, so not Playwright's page.request) and return the bytes Chromium saved."""
+    with page.expect_download() as saved:
+        link.click()
+    return Path(saved.value.path()).read_bytes()
 
 
 def watch_csp(page: Any) -> None:

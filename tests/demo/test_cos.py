@@ -13,6 +13,7 @@ from demo import cos
 from localcloud.server import RunningServer
 from signer import services
 from tests.factories import APPID, REGION
+from tests.net import loopback_get, via_loopback
 
 
 @pytest.fixture
@@ -57,15 +58,39 @@ def test_it_presigns_downloads_with_the_session_token(alice_keys: cos.Keys, root
     cos.put_object(root, region=REGION, bucket=bucket, key=key, body=b"hi there")
     url = cos.presign_get(alice_keys, region=REGION, bucket=bucket, key=key, expires=120)
     assert parse_qs(urlsplit(url).query)["x-cos-security-token"] == [alice_keys.token]
-    assert requests.get(url, timeout=10).content == b"hi there"
-    without_token = url.split("&x-cos-security-token=")[0]
-    assert requests.get(without_token, timeout=10).status_code == 403
+    target, host = via_loopback(url)
+    assert requests.get(target, headers=host, timeout=10).content == b"hi there"
+    without_token = target.split("&x-cos-security-token=")[0]
+    assert requests.get(without_token, headers=host, timeout=10).status_code == 403
 
 
-def test_it_uses_the_public_url_for_browser_links(alice_keys: cos.Keys, bucket: str, settings: Any) -> None:
+def test_it_binds_a_presigned_link_to_its_bucket(
+    alice_keys: cos.Keys, root: cos.Keys, bucket: str, cloud: RunningServer
+) -> None:
+    other = f"cos-other-{secrets.token_hex(3)}-{APPID}"
+    cos.create_bucket(root, region=REGION, bucket=other, cors_origins=[])
+    key = "users/alice/same.txt"
+    for name in (bucket, other):
+        cos.put_object(root, region=REGION, bucket=name, key=key, body=name.encode())
+    url = cos.presign_get(root, region=REGION, bucket=bucket, key=key)
+    target, host = via_loopback(url)
+    assert requests.get(target, headers=host, timeout=10).content == bucket.encode()
+    moved = requests.get(target, headers={"Host": f"{other}.cos.{REGION}.localhost:{cloud.port}"}, timeout=10)
+    assert moved.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in moved.text
+    query = urlsplit(url).query
+    path_style = requests.get(f"{cloud.url}/cos/{REGION}/{other}/{key}?{query}", timeout=10)
+    assert path_style.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in path_style.text
+
+
+def test_it_uses_the_public_scheme_and_port_for_browser_links(alice_keys: cos.Keys, bucket: str, settings: Any) -> None:
     settings.LOCALCLOUD_PUBLIC_URL = "http://storage.example.test:8080"
     url = cos.presign_get(alice_keys, region=REGION, bucket=bucket, key="users/alice/a b.txt")
-    assert url.startswith(f"http://storage.example.test:8080/cos/{REGION}/{bucket}/users/alice/a%20b.txt?")
+    assert url.startswith(f"http://{bucket}.cos.{REGION}.localhost:8080/users/alice/a%20b.txt?")
+    assert cos.browser_domain() == "http://{Bucket}.cos.{Region}.localhost:8080"
+    settings.LOCALCLOUD_PUBLIC_URL = "https://storage.example.test"
+    assert cos.browser_domain() == "https://{Bucket}.cos.{Region}.localhost"
 
 
 def test_it_creates_buckets_with_a_cors_rule(root: cos.Keys, cloud: RunningServer) -> None:
@@ -85,10 +110,8 @@ def test_it_creates_buckets_with_a_cors_rule(root: cos.Keys, cloud: RunningServe
         "DELETE",
     }
     cos.put_object(root, region=REGION, bucket=name, key="x", body=b"x")
-    simple = requests.get(
-        cos.presign_get(root, region=REGION, bucket=name, key="x"),
-        headers={"Origin": "https://portal.example"},
-        timeout=10,
+    simple = loopback_get(
+        cos.presign_get(root, region=REGION, bucket=name, key="x"), headers={"Origin": "https://portal.example"}
     )
     exposed = {h.strip().lower() for h in simple.headers["Access-Control-Expose-Headers"].split(",")}
     assert exposed >= {"etag", "content-length", "x-cos-request-id", "date"}

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-import requests
 from django.test import Client, RequestFactory
 
 from demo import cos
@@ -18,6 +17,7 @@ from demo.views import Listing
 from signer import services
 from signer.models import CloudAccount
 from tests.factories import APPID, REGION, make_policy, make_user
+from tests.net import loopback_get
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_it_links_downloads_presigned_at_click_time_with_the_token(
     assert query["q-ak"]
     start, end = (int(t) for t in query["q-sign-time"][0].split(";"))
     assert end - start <= 600  # minutes, not hours
-    fetched = requests.get(target, timeout=10)
+    fetched = loopback_get(target)
     assert fetched.status_code == 200
     assert fetched.content == b"hello " * 300
     assert fetched.headers["Content-Disposition"].startswith('attachment; filename="report.txt"')
@@ -154,7 +154,8 @@ def test_it_carries_the_upload_configuration_for_the_page_script(alice_client: C
     body = page_of(alice_client, bucket)
     config = re.search(r'<script id="upload-config" type="application/json">(.*?)</script>', body)
     assert config
-    assert f'"domain": "{cloud.url}/cos/{{Region}}/{{Bucket}}"' in config.group(1)
+    # Each bucket's own virtual host: never the portal's origin, and a signature for one bucket binds it.
+    assert f'"domain": "http://{{Bucket}}.cos.{{Region}}.localhost:{cloud.port}"' in config.group(1)
     assert '"stsUrl": "/sts"' in config.group(1)
     assert '"prefix": "users/alice/"' in config.group(1)
     assert "<script>" not in body  # CSP: no inline code
@@ -213,7 +214,7 @@ def test_it_handles_keys_with_spaces_and_unicode(alice_client: Client, bucket: s
     assert "résumé #1+2 100%.txt" in unescape(body)
     (link,) = links(body, "download")
     target = alice_client.get(link)["Location"]
-    fetched = requests.get(target, timeout=10)
+    fetched = loopback_get(target)
     assert fetched.content == b"unicode body"
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%231%2B2%20100%25.txt" in fetched.headers["Content-Disposition"]
     assert alice_client.post(f"/buckets/{REGION}/{bucket}/delete/", {"key": key}).status_code == 302

@@ -61,7 +61,9 @@ class Cloud:
         sent = dict(headers or {})
         if sign and "Authorization" not in sent:
             # Every parameter signed, as the SDKs sign them: localcloud ignores unsigned ones.
-            sent["Authorization"] = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params)
+            # The bucket's virtual host as `host`: a path-style signature must bind its bucket.
+            host = {"host": f"{bucket}.cos.{REGION}.localhost"}
+            sent["Authorization"] = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params, host)
         connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
         try:
             connection.putrequest(method, path + (f"?{query}" if query else ""), skip_accept_encoding=True)

@@ -168,7 +168,9 @@ def _raw_exchange(cloud: Cloud, request: bytes, *, close_early: bool = False) ->
 
 
 def _put_head(key: str, length: int, extra: str = "") -> bytes:
-    auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", key)
+    auth = make_authorization(
+        DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", key, headers={"host": f"{BUCKET}.cos.{REGION}.localhost"}
+    )
     return (
         f"PUT /cos/{REGION}/{BUCKET}/{quote(key)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
         f"Content-Length: {length}\r\n{extra}\r\n"

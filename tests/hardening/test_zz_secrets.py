@@ -39,7 +39,8 @@ def private_cloud(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> It
     )
     settings.LOCALCLOUD_URL = server.url
     settings.LOCALCLOUD_PUBLIC_URL = server.url
-    auth = make_authorization(SECRET_ID, secret_key, "PUT", "")
+    host = {"host": f"{DEMO_BUCKET}.cos.{REGION}.localhost"}  # path style signs its bucket's virtual host
+    auth = make_authorization(SECRET_ID, secret_key, "PUT", "", headers=host)
     created = requests.put(f"{server.url}/cos/{REGION}/{DEMO_BUCKET}/", headers={"Authorization": auth}, timeout=30)
     assert created.status_code == 200, created.text
     yield server, secret_key
@@ -67,7 +68,8 @@ def test_it_walks_a_journey_that_creates_every_kind_of_secret(
         assert STATE.known().get(creds["sessionToken"]) == "session token"
 
     # The browser's way: every page, with an object to list and presign, and a token shown once.
-    auth = make_authorization(sign["tmpSecretId"], sign["tmpSecretKey"], "PUT", "users/alice/note.txt")
+    host = {"host": f"{DEMO_BUCKET}.cos.{REGION}.localhost"}
+    auth = make_authorization(sign["tmpSecretId"], sign["tmpSecretKey"], "PUT", "users/alice/note.txt", headers=host)
     put = requests.put(
         f"{server.url}/cos/{REGION}/{DEMO_BUCKET}/users/alice/note.txt",
         data=b"note",

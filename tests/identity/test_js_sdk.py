@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from localcloud.server import RunningServer
+from qcloud.endpoints import local_domain
 from signer.models import CloudAccount, IdentityProvider
 from tests.cos_sdk import cos_client
 from tests.factories import APPID, REGION, make_bucket, make_policy
@@ -89,7 +90,7 @@ def test_it_uploads_from_cos_js_sdk_with_an_id_token(
     provider.save()
 
     page.goto(app_origin)
-    arguments = [live_server.url, oidc.id_token("alice"), f"{cloud.url}/cos/{{Region}}/{{Bucket}}", BUCKET, REGION]
+    arguments = [live_server.url, oidc.id_token("alice"), local_domain(cloud.url), BUCKET, REGION]
     own = page.evaluate("(a) => window.upload(...a)", [*arguments, "users/oidc.alice/from-js.txt"])
     assert own == "ok"
     other = page.evaluate("(a) => window.upload(...a)", [*arguments, "users/alice/from-js.txt"])

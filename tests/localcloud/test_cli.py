@@ -128,7 +128,7 @@ def test_it_serves_sts_until_sigterm(tmp_path: Path, policy_files: tuple[Path, P
 
     banner = process.wait_for("Press Ctrl+C")
     assert f"http://127.0.0.1:{port}/" in banner
-    assert f"http://127.0.0.1:{port}/cos/{{Region}}/{{Bucket}}" in banner
+    assert f"http://{{Bucket}}.cos.{{Region}}.localhost:{port}" in banner
     assert "AKIDCLITEST" in banner
     assert "cli-test-key" in banner  # well-known development keys are printed on purpose, like Azurite's
     assert "qcs::cam::uin/100000000001:roleName/uploader" in banner

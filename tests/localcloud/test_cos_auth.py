@@ -23,7 +23,9 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer, start_in_thread
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION, allow, cos_client, cos_error, deny, new_bucket_name, policy, resource
+from tests.net import via_loopback
 
 Issue = Callable[..., IssuedCredentials]
 TemporaryClient = Callable[..., CosS3Client]
@@ -156,7 +158,7 @@ def test_it_rejects_unknown_keys_and_anonymous_requests(localcloud: RunningServe
 
 def test_it_checks_the_signature_time_window(localcloud: RunningServer, root: CosS3Client, bucket: str) -> None:
     root.put_object(Bucket=bucket, Key="timed.txt", Body=b"t")
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     now = int(time.time())
 
     future = make_authorization(
@@ -189,29 +191,34 @@ def test_it_serves_presigned_urls_and_refuses_tampered_ones(
         SecretKey=creds.secret_key,
         Token=creds.token,
         Scheme="http",
-        Domain=f"{localcloud.host}:{localcloud.port}/cos/{REGION}/{bucket}",
+        Domain=bucket_host(localcloud, bucket),
     )
     url = CosS3Client(config).get_presigned_download_url(Bucket=bucket, Key="users/alice/photo one.jpg", Expired=300)
     url += "&x-cos-security-token=" + quote(creds.token, safe="")
+    assert url.startswith(f"http://{bucket}.cos.{REGION}.localhost:{localcloud.port}/users/alice/photo%20one.jpg?")
 
-    ok = requests.get(url, timeout=10)
+    def get(url: str) -> requests.Response:
+        target, host = via_loopback(url)
+        return requests.get(target, headers=host, timeout=10)
+
+    ok = get(url)
     assert ok.status_code == 200
     assert ok.content == b"jpeg bytes"
 
-    other_key = requests.get(url.replace("photo%20one.jpg", "other.jpg"), timeout=10)
+    other_key = get(url.replace("photo%20one.jpg", "other.jpg"))
     assert other_key.status_code == 403
     assert "<Code>SignatureDoesNotMatch</Code>" in other_key.text
 
     signature = url.split("q-signature=")[1].split("&")[0]
-    forged = requests.get(url.replace(signature, "0" * len(signature)), timeout=10)
+    forged = get(url.replace(signature, "0" * len(signature)))
     assert forged.status_code == 403
     assert "<Code>SignatureDoesNotMatch</Code>" in forged.text
 
-    without_token = requests.get(url.split("&x-cos-security-token=")[0], timeout=10)
+    without_token = get(url.split("&x-cos-security-token=")[0])
     assert without_token.status_code == 403
 
     with time_machine.travel(time.time() + 400, tick=True):
-        expired = requests.get(url, timeout=10)
+        expired = get(url)
     assert expired.status_code == 403
     assert "Request has expired" in expired.text
 

@@ -10,6 +10,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION, cos_client, cos_error, new_bucket_name
 
 PORTAL = "http://127.0.0.1:8000"
@@ -70,9 +71,10 @@ def test_it_refuses_an_existing_or_invalid_bucket_name(
         assert message
 
     # Names the SDK itself refuses to send, through the path style.
-    host = f"{localcloud.host}:{localcloud.port}"
     for bad in ["under_score-1250000000", "-lead-1250000000", "Upper-1250000000"]:
-        auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", "", headers={"host": host})
+        auth = make_authorization(
+            DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", "", headers={"host": bucket_host(localcloud, bad)}
+        )
         response = requests.put(f"{localcloud.url}/cos/{REGION}/{bad}/", headers={"Authorization": auth}, timeout=10)
         assert response.status_code == 400, bad
         assert "<Code>InvalidBucketName</Code>" in response.text
@@ -164,7 +166,7 @@ def test_it_denies_preflights_on_a_bucket_without_rules(localcloud: RunningServe
 def test_it_adds_cors_headers_to_actual_responses(localcloud: RunningServer, root: CosS3Client, bucket: str) -> None:
     root.put_bucket_cors(Bucket=bucket, CORSConfiguration=CORS_RULE)
     root.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared")
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "shared.txt", headers={"host": host})
 
     response = requests.get(

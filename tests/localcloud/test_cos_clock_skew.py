@@ -15,6 +15,7 @@ from qcloud_cos import CosS3Client
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION
 
 ORIGIN = "http://portal.example"
@@ -40,7 +41,7 @@ def cors_bucket(root: CosS3Client, bucket: str) -> str:
 
 
 def signed_get(localcloud: RunningServer, bucket: str, start: int, expires: int = 900) -> requests.Response:
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     authorization = make_authorization(
         DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "timed.txt", {}, {"host": host}, start, expires
     )

@@ -14,7 +14,7 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.cos_sdk import REGION
+from tests.cos_sdk import REGION, bucket_host
 from tests.localcloud.conftest import allow, cos_error, md5_b64, parse_xml, policy, resource
 
 
@@ -24,7 +24,10 @@ def delete_body(keys: list[str], quiet: bool = False) -> bytes:
 
 
 def post_delete(server: RunningServer, bucket: str, body: bytes, headers: dict[str, str]) -> requests.Response:
-    signed = {"Authorization": make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "POST", "", {"delete": ""})}
+    host = {"host": bucket_host(server, bucket)}
+    signed = {
+        "Authorization": make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "POST", "", {"delete": ""}, host)
+    }
     return requests.post(
         f"{server.url}/cos/{REGION}/{bucket}/?delete", data=body, headers={**signed, **headers}, timeout=10
     )

@@ -11,6 +11,7 @@ from bench.fixtures import seed
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION, cos_error, parse_xml
 
 
@@ -69,7 +70,7 @@ def test_it_groups_common_prefixes_with_a_delimiter(localcloud: RunningServer, r
 
 def test_it_url_encodes_keys_when_asked(localcloud: RunningServer, bucket: str) -> None:
     fill(localcloud, bucket, ["dir a/b+c%d.txt"])
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     params = {"encoding-type": "url", "prefix": "dir a/"}
     auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "", params=params, headers={"host": host})
     response = requests.get(

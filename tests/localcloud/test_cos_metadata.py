@@ -10,7 +10,7 @@ from qcloud_cos import CosS3Client
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.cos_sdk import REGION
+from tests.cos_sdk import REGION, bucket_host
 
 KEPT = {
     "CacheControl": ("Cache-Control", "max-age=60"),
@@ -54,7 +54,7 @@ def test_it_keeps_the_headers_given_when_a_multipart_upload_starts(root: CosS3Cl
 def test_it_takes_the_content_type_from_the_extension_when_none_is_sent(
     localcloud: RunningServer, root: CosS3Client, bucket: str
 ) -> None:
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     guesses = (("photo.png", "image/png"), ("notes.txt", "text/plain"), ("blob", "application/octet-stream"))
     for key, expected in guesses:
         auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "PUT", key, headers={"host": host})

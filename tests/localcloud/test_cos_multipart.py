@@ -13,6 +13,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION, cos_error, md5_b64, md5_hex
 
 MIB = 1024 * 1024
@@ -139,7 +140,7 @@ def test_it_refuses_bad_completions(root: CosS3Client, bucket: str) -> None:
 
 def test_it_refuses_malformed_completion_xml(localcloud: RunningServer, root: CosS3Client, bucket: str) -> None:
     upload_id = root.create_multipart_upload(Bucket=bucket, Key="x.bin")["UploadId"]
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     for body in [
         b"",
         b"<CompleteMultipartUpload>",

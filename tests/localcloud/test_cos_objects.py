@@ -13,6 +13,7 @@ from qcloud_cos.cos_exception import CosServiceError
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
+from tests.cos_sdk import bucket_host
 from tests.localcloud.conftest import REGION, cos_error, md5_b64, md5_hex, parse_xml
 
 AWKWARD_KEYS = [
@@ -151,7 +152,7 @@ def test_it_refuses_keys_too_long_or_with_nul(root: CosS3Client, bucket: str) ->
 
 def test_it_answers_errors_as_cos_xml_with_a_request_id(localcloud: RunningServer, bucket: str) -> None:
     path = f"/cos/{REGION}/{bucket}/missing.txt"
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "missing.txt", headers={"host": host})
     response = requests.get(f"{localcloud.url}{path}", headers={"Authorization": auth}, timeout=10)
 
@@ -170,7 +171,7 @@ def test_it_answers_errors_as_cos_xml_with_a_request_id(localcloud: RunningServe
 
 def test_it_never_answers_bad_input_with_a_server_error(localcloud: RunningServer, bucket: str) -> None:
     base = f"{localcloud.url}/cos/{REGION}/{bucket}"
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     cases = [
         ("GET", "/%ff%fe.txt", {}, 400, "InvalidURI"),
         ("GET", "/k", {"Authorization": "q-sign-algorithm=md5&nonsense"}, 403, "AccessDenied"),
@@ -202,7 +203,8 @@ def test_it_serves_path_style_and_localhost_virtual_hosts(
     localcloud: RunningServer, root: CosS3Client, bucket: str
 ) -> None:
     root.put_object(Bucket=bucket, Key="dir/file name.txt", Body=b"addressed")
-    port_host = f"{localcloud.host}:{localcloud.port}"
+    # Path style signs its bucket's virtual host (a signature for 127.0.0.1 binds no bucket).
+    port_host = bucket_host(localcloud, bucket)
 
     path_auth = make_authorization(
         DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "dir/file name.txt", headers={"host": port_host}
@@ -247,7 +249,7 @@ def test_it_answers_conditional_requests(localcloud: RunningServer, root: CosS3C
     assert body_of(root, bucket, "cond.txt", IfModifiedSince="Mon, 01 Jan 2001 00:00:00 GMT") == b"conditional"
 
     # 304 answers have no body (and no Content-Length, which the SDK's stream wants): look at them raw, as a browser.
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     for header, value in (("If-None-Match", etag), ("If-Modified-Since", modified)):
         auth = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "cond.txt", headers={"host": host})
         response = requests.get(

@@ -10,14 +10,15 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import requests
-from qcloud_cos import CosS3Client
+from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.cos_sdk import REGION
+from tests.cos_sdk import REGION, bucket_host, bucket_url, cos_client
 from tests.localcloud.conftest import allow, parse_xml, policy, resource
+from tests.net import via_loopback
 
 Issue = Callable[..., IssuedCredentials]
 
@@ -33,7 +34,7 @@ def send(
     authorization: str | None = None,
 ) -> requests.Response:
     """`query` is sent as written (order and case kept); only `signed` is signed."""
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     if authorization is None:
         authorization = make_authorization(
             DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, dict(signed or {}), {"host": host}
@@ -95,7 +96,7 @@ def test_it_refuses_an_unsigned_sub_resource_appended_to_a_signed_request(
     assert code(send(localcloud, bucket, "k.bin", "uploadId=abc", {"uploadId": "abc"})) == (404, "NoSuchUpload")
 
     creds = issue(policy(allow(["name/cos:GetObject", "name/cos:ListParts"], [resource(bucket, "*")])))
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     authorization = make_authorization(creds.secret_id, creds.secret_key, "GET", "k.bin", {}, {"host": host})
     token = urlencode({"x-cos-security-token": creds.token})
     plain = send(localcloud, bucket, "k.bin", token, authorization=authorization)
@@ -154,7 +155,7 @@ def test_it_refuses_signature_fields_with_stray_whitespace(
     localcloud: RunningServer, root: CosS3Client, bucket: str
 ) -> None:
     root.put_object(Bucket=bucket, Key="w.txt", Body=b"w")
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     good = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "w.txt", {}, {"host": host})
     assert send(localcloud, bucket, "w.txt", authorization=good).status_code == 200
 
@@ -177,7 +178,7 @@ def test_it_logs_the_operation_and_never_a_signature_or_token(
 ) -> None:
     root.put_object(Bucket=bucket, Key="logged.txt", Body=b"l")
     creds = issue(policy(allow(["name/cos:*"], [resource(bucket, "*")])))
-    host = f"{localcloud.host}:{localcloud.port}"
+    host = bucket_host(localcloud, bucket)
     signed = {"uploadId": "nope"}
     authorization = make_authorization(creds.secret_id, creds.secret_key, "GET", "logged.txt", signed, {"host": host})
     fields = dict(part.split("=", 1) for part in authorization.split("&"))
@@ -192,19 +193,82 @@ def test_it_logs_the_operation_and_never_a_signature_or_token(
         assert secret not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="path style signs only /<key> (cos-js-sdk-v5 and cos-python-sdk-v5 sign the key's path, never the "
-    "/cos/<region>/<bucket> prefix), so one bucket's signature reads the same key in another: browsers need "
-    "<bucket>.cos.<region>.localhost virtual hosts before path style can be refused",
-)
 def test_it_binds_a_path_style_signature_to_its_bucket(
     localcloud: RunningServer, root: CosS3Client, bucket: str
 ) -> None:
     other = f"o{bucket}"
     root.create_bucket(Bucket=other)
     root.put_object(Bucket=other, Key="same.txt", Body=b"the other bucket's")
-    host = f"{localcloud.host}:{localcloud.port}"
-    authorization = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "same.txt", {}, {"host": host})
-    # Signed for `bucket` (where same.txt does not even exist), sent to `other`.
-    assert send(localcloud, other, "same.txt", authorization=authorization).status_code == 403
+    root.put_object(Bucket=bucket, Key="same.txt", Body=b"this bucket's")
+    mine = bucket_host(localcloud, bucket)
+    authorization = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "same.txt", {}, {"host": mine})
+    assert send(localcloud, bucket, "same.txt", authorization=authorization).content == b"this bucket's"
+    # Signed for `bucket`, sent to `other`: the signature binds its bucket's virtual host.
+    assert code(send(localcloud, other, "same.txt", authorization=authorization)) == (403, "SignatureDoesNotMatch")
+
+    # A signature over the bare host (or none) binds no bucket at all: refused for every bucket, saying why.
+    bare = f"{localcloud.host}:{localcloud.port}"
+    for headers in ({"host": bare}, {}):
+        unbound = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "GET", "same.txt", {}, headers)
+        for name in (bucket, other):
+            answer = send(localcloud, name, "same.txt", authorization=unbound)
+            assert code(answer) == (403, "SignatureDoesNotMatch")
+    message = parse_xml(answer.content).findtext("Message") or ""
+    assert f"must sign the host header with its bucket's virtual host '{other}.cos.{REGION}.localhost'" in message
+
+
+def presigned(creds: IssuedCredentials, domain: str, bucket: str, key: str) -> str:
+    """A presigned GET from cos-python-sdk-v5 for `bucket` at `domain` (Domain mode signs the host, without port)."""
+    config = CosConfig(
+        Region=REGION,
+        SecretId=creds.secret_id,
+        SecretKey=creds.secret_key,
+        Token=creds.token,
+        Scheme="http",
+        Domain=domain,
+    )
+    url: str = CosS3Client(config).get_presigned_download_url(Bucket=bucket, Key=key, Expired=300)
+    return url + "&x-cos-security-token=" + quote(creds.token or "", safe="")
+
+
+def fetch(url: str, host: str | None = None) -> requests.Response:
+    """GET as Chromium would (to the loopback address), optionally with another Host than the URL names."""
+    target, headers = via_loopback(url)
+    if host is not None:
+        headers = {"Host": host}
+    return requests.get(target, headers=headers, timeout=10)
+
+
+def test_it_refuses_a_presigned_link_sent_to_another_bucket_or_region(
+    localcloud: RunningServer, root: CosS3Client, bucket: str, issue: Issue
+) -> None:
+    """cos-python-sdk-v5's presigned URL for bucket A, sent to bucket B or to A in another region, with virtual hosts
+    and with path style: refused. The signer may read both buckets in both regions, so only the signature refuses."""
+    other = f"o{bucket}"
+    root.create_bucket(Bucket=other)
+    shanghai = cos_client(localcloud, region="ap-shanghai")
+    far = f"f{bucket}"
+    shanghai.create_bucket(Bucket=far)
+    for client, name in ((root, bucket), (root, other), (shanghai, far)):
+        client.put_object(Bucket=name, Key="same.txt", Body=name.encode())
+    reader = issue(policy(allow(["name/cos:GetObject"], ["qcs::cos:*:uid/1250000000:*/*"])))
+    url = presigned(reader, bucket_host(localcloud, bucket), bucket, "same.txt")
+    assert url.startswith(f"http://{bucket}.cos.{REGION}.localhost:{localcloud.port}/same.txt?")
+    assert fetch(url).content == bucket.encode()
+
+    path, query = url.split("/same.txt?", 1)
+    swaps = {
+        "another bucket": fetch(url, bucket_host(localcloud, other)),
+        "another region": fetch(url, bucket_host(localcloud, far, "ap-shanghai")),
+        "another bucket, path style": fetch(f"{localcloud.url}/cos/{REGION}/{other}/same.txt?{query}"),
+        "another region, path style": fetch(f"{localcloud.url}/cos/ap-shanghai/{far}/same.txt?{query}"),
+    }
+    for swap, answer in swaps.items():
+        assert code(answer) == (403, "SignatureDoesNotMatch"), swap
+    # The same link in path style, to its own bucket: its signed host is that bucket's, so it reads.
+    assert fetch(f"{localcloud.url}/cos/{REGION}/{bucket}/same.txt?{query}").content == bucket.encode()
+    assert path == bucket_url(localcloud, bucket)
+
+    # A link signed for the bare address, as path-style links were before, reads nothing anywhere.
+    unbound = presigned(reader, f"{localcloud.host}:{localcloud.port}/cos/{REGION}/{bucket}", bucket, "same.txt")
+    assert code(fetch(unbound)) == (403, "SignatureDoesNotMatch")

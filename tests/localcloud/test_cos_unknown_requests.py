@@ -25,6 +25,7 @@ from localcloud.cos.storage import Storage
 from localcloud.server import RunningServer, start_in_thread
 from qcloud.cos_signature import make_authorization
 from qcloud.operations import UnsupportedOperation
+from tests.cos_sdk import bucket_host
 
 REGION = "ap-guangzhou"
 BUCKET = f"keep-{DEFAULT_APPID}"
@@ -88,7 +89,9 @@ class Cloud:
     ) -> Answer:
         params = params or {}
         sent = dict(headers or {})
-        sent["Authorization"] = make_authorization(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params)
+        sent["Authorization"] = make_authorization(
+            DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, method, key, params, {"host": bucket_host(self.server, bucket)}
+        )
         query = urlencode(params, quote_via=quote)
         path = f"/cos/{REGION}/{bucket}/{quote(key, safe='/')}" + (f"?{query}" if query else "")
         connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)

@@ -30,7 +30,9 @@ def connect(server: RunningServer, timeout: float = 10) -> socket.socket:
 
 def head(method: str, bucket: str, key: str, headers: dict[str, str], *, secret_key: str = DEFAULT_SECRET_KEY) -> bytes:
     """Request line and headers, signed with the root SecretId (and `secret_key`)."""
-    auth = make_authorization(DEFAULT_SECRET_ID, secret_key, method, key)
+    auth = make_authorization(
+        DEFAULT_SECRET_ID, secret_key, method, key, headers={"host": f"{bucket}.cos.{REGION}.localhost"}
+    )
     lines = [f"{method} /cos/{REGION}/{bucket}/{key} HTTP/1.1", "Host: 127.0.0.1", f"Authorization: {auth}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()

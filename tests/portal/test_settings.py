@@ -43,6 +43,14 @@ def test_it_runs_local_mode_with_no_configuration(tmp_path: Path) -> None:
     # Local mode generates its secrets into var/ rather than hard-coding them.
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "secrets_key").exists()
+    # The browser reaches buckets at their own *.localhost virtual hosts, never at the portal's origin.
+    assert values["connect"] == ["'self'", "http://*.localhost:9100"]
+
+
+def test_it_admits_the_buckets_of_localclouds_public_port(tmp_path: Path) -> None:
+    result = _settings(tmp_path, LOCALCLOUD_PUBLIC_URL="https://127.0.0.1:9443")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["connect"] == ["'self'", "https://*.localhost:9443"]
 
 
 def test_it_refuses_tencent_mode_without_a_secret_key(tmp_path: Path) -> None:
