@@ -66,7 +66,7 @@ def test_it_hides_and_refuses_under_the_narrower_policy_what_the_broader_allowed
     audit.drain()
     assert IssuedCredential.objects.filter(policy_name=broad.name, username="alice").exists()
     page.goto(objects_url(portal))
-    assert page.get_by_role("link", name=f"Delete {name}").count() == 1
+    assert page.locator(f"tr[data-key='users/alice/{name}'] a.delete").count() == 1  # in the row's menu
     allowed = page.evaluate(STS_PUT, [portal.bucket, f"users/alice/{name}"])
     assert allowed["status"] == 200
 
@@ -74,7 +74,7 @@ def test_it_hides_and_refuses_under_the_narrower_policy_what_the_broader_allowed
     page.goto(objects_url(portal))
     assert name in page.get_by_test_id("object-list").inner_text()  # still listed and readable...
     assert page.locator("#upload-form").count() == 0  # ...but no upload panel
-    assert page.get_by_role("link", name=f"Delete {name}").count() == 0  # and no Delete
+    assert page.locator(f"tr[data-key='users/alice/{name}'] a.delete").count() == 0  # and no Delete
     refused = page.evaluate(STS_PUT, [portal.bucket, f"users/alice/{name}"])
     assert refused["status"] == 403
     assert refused["body"]["codeDesc"] == "ScopeNotAllowed"

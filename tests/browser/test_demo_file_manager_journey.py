@@ -20,6 +20,7 @@ from tests.demo.live import (
     ROOT,
     Portal,
     exists,
+    fetch_as_stranger,
     fm_dialog,
     keys_under,
     login,
@@ -120,13 +121,8 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
     page.get_by_test_id("share-create").click()
     url = page.get_by_test_id("share-url").input_value()
     screenshot(page, artifacts_dir, "journey-share")
-    stranger = browser.new_context()
-    try:
-        shared = stranger.request.get(url)
-        assert shared.status == 200
-        assert shared.body() == photos["beach.png"]
-    finally:
-        stranger.close()
+    _name, shared = fetch_as_stranger(browser, url)
+    assert shared == photos["beach.png"]
 
     # Three files selected and deleted, after a confirmation that names the count.
     page.goto(objects_url(trips, prefix="summer/album/day 2/"))

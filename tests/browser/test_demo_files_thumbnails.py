@@ -38,7 +38,7 @@ def test_it_shows_thumbnails_cos_made_not_the_originals(portal: Portal, page: An
     page.on(
         "response",
         lambda r: images.append((r.url, len(r.body())))
-        if r.url.startswith(portal.localcloud.url) and r.request.resource_type == "image"
+        if portal.is_storage(r.url) and r.request.resource_type == "image"
         else None,
     )
     page.goto(objects_url(portal, prefix="users/alice/pics/"))

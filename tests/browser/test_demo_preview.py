@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from PIL import Image
 
 from demo import cos
 from tests.browser.pages_common import owner_statements, pdf, picture, preview_url, wav
 from tests.demo.live import ROOT, Portal, csp_violations, login, portal_fixture, screenshot, watch_csp
 from tests.factories import REGION
+from tests.net import loopback_get
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
@@ -52,9 +52,7 @@ def put(portal: Portal, key: str, body: bytes, content_type: str, **extra: Any) 
 def storage_requests(page: Any, portal: Portal) -> list[Any]:
     """Every answer from localcloud the page receives, in order."""
     seen: list[Any] = []
-    page.on(
-        "response", lambda response: seen.append(response) if response.url.startswith(portal.localcloud.url) else None
-    )
+    page.on("response", lambda response: seen.append(response) if portal.is_storage(response.url) else None)
     return seen
 
 
@@ -97,7 +95,7 @@ def test_it_previews_pdf_text_audio_and_video(portal: Portal, page: Any, artifac
     put(portal, "users/alice/clip.webm", webm, "video/webm")
     answers = storage_requests(page, portal)
 
-    with page.expect_response(lambda a: a.url.startswith(portal.localcloud.url) and "paper.pdf" in a.url) as frame:
+    with page.expect_response(lambda a: portal.is_storage(a.url) and "paper.pdf" in a.url) as frame:
         page.goto(preview_url(portal.url, portal.bucket, "users/alice/paper.pdf"))
     # The frame's document is the PDF from the storage origin (Chromium's viewer may fetch it again itself).
     assert frame.value.status == 200
@@ -150,8 +148,6 @@ def test_it_refuses_a_preview_the_policy_does_not_allow(portal: Portal, page: An
         credentials["credentials"]["tmpSecretKey"],
         credentials["credentials"]["sessionToken"],
     )
-    forced = requests.get(
-        cos.presign_get(keys, region=REGION, bucket=portal.bucket, key="users/alice/mine.txt"), timeout=10
-    )
+    forced = loopback_get(cos.presign_get(keys, region=REGION, bucket=portal.bucket, key="users/alice/mine.txt"))
     assert forced.status_code == 403
     assert "<Code>AccessDenied</Code>" in forced.text

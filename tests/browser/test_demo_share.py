@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import time_machine
 from playwright.sync_api import expect
 
 from demo import cos
 from tests.browser.pages_common import preview_url
-from tests.demo.live import ROOT, Portal, login, portal_fixture, screenshot
+from tests.demo.live import ROOT, Portal, fetch_as_stranger, login, portal_fixture, screenshot
 from tests.factories import REGION
+from tests.net import loopback_get
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
@@ -51,18 +51,13 @@ def test_it_shares_a_link_anyone_can_fetch_until_it_expires(portal: Portal, brow
     finally:
         context.close()
 
-    stranger = browser.new_context()  # no cookies, no session
-    try:
-        answer = stranger.request.get(url)
-        assert answer.status == 200
-        assert answer.body() == body
-        assert "report%202026.bin" in answer.headers["content-disposition"]
-    finally:
-        stranger.close()
+    filename, fetched = fetch_as_stranger(browser, url)  # no cookies, no session
+    assert fetched == body
+    assert filename == "report 2026.bin"
 
     # localcloud runs in this process: moving its clock past the link's end is what waiting would do.
     with time_machine.travel(time.time() + 301):
-        expired = requests.get(url, timeout=10)
+        expired = loopback_get(url)
     assert expired.status_code == 403
     assert "<Code>AccessDenied</Code>" in expired.text
     assert "expired" in expired.text.lower()

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -70,6 +71,12 @@ class Portal:
     def uploads_in_progress(self, prefix: str) -> list[cos.MultipartUpload]:
         return cos.list_multipart_uploads(ROOT, region=REGION, bucket=self.bucket, prefix=prefix)
 
+    def is_storage(self, url: str) -> bool:
+        """Whether the browser sent `url` to localcloud: a bucket's *.localhost host or the bare address."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        return parts.port == self.localcloud.port and (host == self.localcloud.host or host.endswith(".localhost"))
+
     def stored(self, key: str, bucket: str | None = None) -> bytes:
         url = cos.presign_get(ROOT, region=REGION, bucket=bucket or self.bucket, key=key)
         response = loopback_get(url, timeout=30)
@@ -100,6 +107,19 @@ def download(page: Any, link: Any) -> bytes:
     with page.expect_download() as saved:
         link.click()
     return Path(saved.value.path()).read_bytes()
+
+
+def fetch_as_stranger(browser: Any, url: str) -> tuple[str, bytes]:
+    """Open a download link (a share link) in a fresh browser context — no cookies, no session, nobody signed in —
+    and return the file name Chromium was given and the bytes it saved."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        with page.expect_download() as saved:
+            page.evaluate("url => { window.location.href = url; }", url)
+        return saved.value.suggested_filename, Path(saved.value.path()).read_bytes()
+    finally:
+        context.close()
 
 
 def watch_csp(page: Any) -> None:

@@ -10,13 +10,13 @@ import secrets
 from typing import Any
 
 import pytest
-import requests
 from django.test import Client
 
 from demo import cos
 from signer import audit
 from signer.models import AccessPolicy, CloudAccount, IssuedCredential
 from tests.factories import REGION, make_policy, make_user
+from tests.net import loopback_get
 
 
 @pytest.fixture
@@ -121,5 +121,5 @@ def test_it_uses_the_chosen_policy_for_the_pages_own_cos_calls(
     refused = alice_client.post(delete, {"key": key})
     assert refused.status_code == 403
     assert "name/cos:DeleteObject" in refused.content.decode()
-    stored = requests.get(cos.presign_get(root, region=REGION, bucket=bucket, key=key), timeout=10)
+    stored = loopback_get(cos.presign_get(root, region=REGION, bucket=bucket, key=key))
     assert stored.content == b"keep"

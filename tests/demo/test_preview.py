@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 from django.test import Client
 
 from demo import cos
 from demo.preview import kind_of
 from tests.factories import REGION, make_policy, make_user
+from tests.net import loopback_get
 
 
 def preview_url(bucket: str, key: str) -> str:
@@ -108,7 +108,7 @@ def test_it_shows_details_but_no_preview_without_get_object(account: Any, root: 
 
     request = client.get(preview_url(bucket, "docs/a.txt")).wsgi_request
     keys = access_for(request).keys
-    forced = requests.get(cos.presign_get(keys, region=REGION, bucket=bucket, key="docs/a.txt"), timeout=10)
+    forced = loopback_get(cos.presign_get(keys, region=REGION, bucket=bucket, key="docs/a.txt"))
     assert forced.status_code == 403
     assert "<Code>AccessDenied</Code>" in forced.text
 
