@@ -64,6 +64,7 @@ def test_it_fits_a_phone_with_actions_in_row_menus(portal: Portal, page: Any, ar
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the open menu too
     items = menu.locator("details[open] li > *")
     assert items.evaluate_all("nodes => nodes.map(n => n.textContent.trim())") == [
+        "Preview",
         "Download",
         "Rename…",
         "Move…",
@@ -90,6 +91,7 @@ def test_it_fits_a_phone_for_a_reader_too(portal: Portal, page: Any) -> None:
     assert page.locator("#dropzone").count() == 0
     menu = row_menu(page, f"tr[data-key='{folder}a file with a rather long name, number 00.txt']")
     assert menu.locator("details[open] li > *").evaluate_all("nodes => nodes.map(n => n.textContent.trim())") == [
-        "Download"
+        "Preview",
+        "Download",
     ]
     assert small_targets(page) == []

@@ -22,6 +22,7 @@ from tests.demo.live import (
     md5,
     objects_url,
     portal_fixture,
+    row_menu,
     screenshot,
     throttle_uploads,
     watch_csp,
@@ -94,7 +95,8 @@ def test_it_uploads_pauses_resumes_and_downloads_the_same_bytes(
     page.wait_for_selector(".upload-item[data-state=done]", timeout=60_000)
     # The list refreshed by itself and shows the new file with a download link.
     link = page.locator("#object-list tr[data-key='users/alice/big.bin'] a.download")
-    link.wait_for(state="attached")  # in the row menu, closed
+    row_menu(page, "#object-list tr[data-key='users/alice/big.bin']")
+    link.wait_for()
     assert md5(portal.stored("users/alice/big.bin")) == md5(big_file.read_bytes())
     assert md5(download(page, link)) == md5(big_file.read_bytes())  # the portal redirects to the bucket's host
     assert portal.uploads_in_progress("users/alice/big.bin") == []
