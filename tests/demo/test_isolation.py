@@ -107,3 +107,38 @@ def test_it_refuses_him_upload_credentials_for_her_prefix(bob_client: Client, bu
     response = bob_client.post("/sts", {"scopes": [scope]}, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["codeDesc"] == "ScopeNotAllowed"
+
+
+def test_it_refuses_him_her_files_pages_previews_and_share_links(
+    bob_client: Client, bucket: str, alices_file: str
+) -> None:
+    base = f"/buckets/{REGION}/{bucket}/preview/"
+    for response in (
+        bob_client.get(base, {"key": alices_file}),
+        bob_client.post(base, {"key": alices_file, "expires": "300"}),
+        bob_client.get(f"{base}file/", {"key": alices_file, "as": "thumbnail"}),
+        bob_client.get(f"{base}file/", {"key": alices_file, "as": "inline"}),
+    ):
+        assert response.status_code == 403, response.status_code
+        assert "Location" not in response  # no presigned link handed out
+        assert "x-cos-security-token" not in response.content.decode()
+
+
+def test_it_refuses_him_her_private_buckets_details_and_its_deletion(
+    bob_client: Client, private_bucket: str, root: cos.Keys
+) -> None:
+    details = bob_client.get(f"/buckets/ap-chengdu/{private_bucket}/details/")
+    assert details.status_code == 404
+    for response in (
+        bob_client.get(f"/buckets/ap-chengdu/{private_bucket}/delete-bucket/"),
+        bob_client.post(f"/buckets/ap-chengdu/{private_bucket}/delete-bucket/"),
+    ):
+        assert response.status_code == 404
+    assert cos.head_object(root, region="ap-chengdu", bucket=private_bucket, key="plans.txt").size > 0
+
+
+def test_it_does_not_let_him_choose_her_policy_for_his_pages(bob_client: Client, alice: Any) -> None:
+    refused = bob_client.post("/access/policy/", {"policy": "alice's"})
+    assert refused.status_code == 403
+    assert "no policy named &quot;alice&#x27;s&quot; is assigned to you" in refused.content.decode()
+    assert "alice&#x27;s" not in bob_client.get("/access/").content.decode()

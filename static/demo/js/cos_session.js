@@ -15,6 +15,8 @@ export function showSignedOut() {
     node.textContent = gettext('Signed out');
     node.setAttribute('data-signed-out', 'true');
   });
+  // The policy in use was the signed-in user's: it names nobody now.
+  document.querySelectorAll('[data-testid=nav-policy]').forEach((node) => node.closest('li').remove());
 }
 
 export function openSession(config, csrfToken, onSignedOut) {
