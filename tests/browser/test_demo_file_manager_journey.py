@@ -6,13 +6,11 @@ delete the bucket, which is empty by then."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from demo import cos
 from tests.browser.pages_common import BUCKET_ACTIONS, OBJECT_ACTIONS, picture
@@ -21,7 +19,9 @@ from tests.demo.live import (
     Portal,
     exists,
     fetch_as_stranger,
+    fm_answer,
     fm_dialog,
+    fm_finished,
     keys_under,
     login,
     objects_url,
@@ -35,8 +35,6 @@ __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
 
-DONE = "() => ['done', 'failed'].includes(document.querySelector('[data-testid=fm-status]').dataset.state)"
-
 
 def owner_of(bucket: str) -> list[dict[str, Any]]:
     base = f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/"
@@ -45,18 +43,6 @@ def owner_of(bucket: str) -> list[dict[str, Any]]:
         {"effect": "allow", "action": [*BUCKET_ACTIONS, "name/cos:DeleteMultipleObjects"], "resource": [base]},
         {"effect": "allow", "action": OBJECT_ACTIONS, "resource": [f"{base}*"]},
     ]
-
-
-def status(page: Any) -> str:
-    page.wait_for_function(DONE, timeout=60_000)
-    text: str = page.get_by_test_id("fm-status").inner_text()
-    return text
-
-
-def answer(page: Any, value: str, button: str) -> None:
-    dialog = fm_dialog(page)
-    dialog.locator("input[name=value]").fill(value)
-    dialog.get_by_role("button", name=button, exact=True).click()
 
 
 def test_a_person_manages_a_folder_of_photos_from_start_to_end(
@@ -71,7 +57,7 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
     # A folder, then a directory from the computer uploaded into it with its structure.
     page.goto(objects_url(trips))
     page.get_by_test_id("new-folder").click()
-    answer(page, "summer", "Create folder")
+    fm_answer(page, "summer", "Create folder")
     page.locator("a[data-folder='summer']").click()
     page.get_by_test_id("empty-objects").wait_for()
     photos = {
@@ -97,14 +83,14 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
 
     # Rename one file, move another into the sub-folder: copies at COS, then the sources go.
     row_menu(page, "tr[data-key='summer/album/notes.txt']").get_by_role("button", name="Rename…").click()
-    answer(page, "packing list.txt", "Rename")
-    assert "Moved 1 object." in status(page)
+    fm_answer(page, "packing list.txt", "Rename")
+    assert "Moved 1 object." in fm_finished(page)
     assert trips.stored("summer/album/packing list.txt") == photos["notes.txt"]
     assert not exists(trips, "summer/album/notes.txt")
     page.locator("tr[data-key='summer/album/packing list.txt']").wait_for()
     row_menu(page, "tr[data-key='summer/album/dunes.png']").get_by_role("button", name="Move…").click()
-    answer(page, "summer/album/day 2", "Move")
-    assert "Moved 1 object." in status(page)
+    fm_answer(page, "summer/album/day 2", "Move")
+    assert "Moved 1 object." in fm_finished(page)
     assert trips.stored("summer/album/day 2/dunes.png") == photos["dunes.png"]
     assert not exists(trips, "summer/album/dunes.png")
 
@@ -115,7 +101,9 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
         menu.get_by_role("link", name="Preview").click()
     page.wait_for_function("() => document.querySelector('[data-testid=preview-image]').naturalWidth > 0")
     assert thumbnail.value.status == 200
-    assert Image.open(io.BytesIO(thumbnail.value.body())).size == (960, 720)
+    assert portal.is_storage(thumbnail.value.url)
+    size = page.get_by_test_id("preview-image").evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size == [960, 720]  # what COS made of the 1600 x 1200 original
 
     # A share link, fetched byte for byte by a browser that never signed in.
     page.get_by_test_id("share-create").click()
@@ -132,7 +120,7 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
     page.get_by_test_id("bulk-delete").click()
     assert "3 objects will be deleted" in fm_dialog(page).inner_text()
     fm_dialog(page).get_by_role("button", name="Delete 3 objects").click()
-    assert "Deleted 3 objects." in status(page)
+    assert "Deleted 3 objects." in fm_finished(page)
     assert keys_under(trips, "summer/album/day 2/") == []
 
     # The folder with what is left in it (the marker, beach.png, the renamed list).
@@ -140,7 +128,7 @@ def test_a_person_manages_a_folder_of_photos_from_start_to_end(
     row_menu(page, "tr[data-prefix='summer/']").get_by_role("button", name="Delete folder…").click()
     assert "3 objects will be deleted" in fm_dialog(page).inner_text()
     fm_dialog(page).get_by_role("button", name="Delete 3 objects").click()
-    assert "Deleted 3 objects." in status(page)
+    assert "Deleted 3 objects." in fm_finished(page)
     assert keys_under(trips, "") == []
 
     # And the bucket, empty now.

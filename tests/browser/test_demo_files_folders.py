@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from demo import cos
 from tests.demo.live import (
-    ROOT,
     Portal,
     exists,
     fm_dialog,
@@ -22,19 +20,15 @@ from tests.demo.live import (
     login,
     objects_url,
     portal_fixture,
+    put,
     row_menu,
     screenshot,
     sdk_call,
 )
-from tests.factories import REGION
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
-
-
-def put(portal: Portal, key: str, body: bytes = b"x") -> None:
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=body)
 
 
 def test_it_makes_a_folder_marker_and_says_why_a_name_is_refused(

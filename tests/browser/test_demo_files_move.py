@@ -12,19 +12,20 @@ from typing import Any
 
 import pytest
 
-from demo import cos
 from signer.presets import preset_statements
 from tests.demo.live import (
-    ROOT,
+    FM_DONE,
     MiB,
     Portal,
     exists,
+    fm_answer,
     fm_dialog,
     keys_under,
     login,
     md5,
     objects_url,
     portal_fixture,
+    put,
     row_menu,
     screenshot,
     sdk_call,
@@ -34,19 +35,6 @@ from tests.factories import REGION, make_policy, make_user
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
-
-DONE = "() => ['done', 'failed'].includes(document.querySelector('[data-testid=fm-status]').dataset.state)"
-
-
-def put(portal: Portal, key: str, body: bytes) -> bytes:
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=body)
-    return body
-
-
-def answer(page: Any, value: str, button: str) -> None:
-    dialog = fm_dialog(page)
-    dialog.locator("input[name=value]").fill(value)
-    dialog.get_by_role("button", name=button, exact=True).click()
 
 
 def test_it_renames_and_moves_a_file_byte_exact(portal: Portal, page: Any, artifacts_dir: Path) -> None:
@@ -58,19 +46,19 @@ def test_it_renames_and_moves_a_file_byte_exact(portal: Portal, page: Any, artif
 
     row_menu(page, "tr[data-key='users/alice/docs/report.txt']").get_by_role("button", name="Rename…").click()
     screenshot(page, artifacts_dir, "files-rename")
-    answer(page, "final report.txt", "Rename")
-    page.wait_for_function(DONE)
+    fm_answer(page, "final report.txt", "Rename")
+    page.wait_for_function(FM_DONE)
     assert "Moved 1 object." in page.get_by_test_id("fm-status").inner_text()
     assert portal.stored("users/alice/docs/final report.txt") == body
     assert not exists(portal, "users/alice/docs/report.txt")
     page.locator("tr[data-key='users/alice/docs/final report.txt']").wait_for()
 
     row_menu(page, "tr[data-key='users/alice/docs/other.bin']").get_by_role("button", name="Move…").click()
-    answer(page, "users/bob/", "Move")  # not hers: the dialog says so before anything is sent
+    fm_answer(page, "users/bob/", "Move")  # not hers: the dialog says so before anything is sent
     dialog = fm_dialog(page)
     assert "does not let you write to users/bob/other.bin" in dialog.locator(".fm-dialog-error").inner_text()
-    answer(page, "users/alice/archive/2026", "Move")
-    page.wait_for_function(DONE)
+    fm_answer(page, "users/alice/archive/2026", "Move")
+    page.wait_for_function(FM_DONE)
     assert portal.stored("users/alice/archive/2026/other.bin") == other
     assert not exists(portal, "users/alice/docs/other.bin")
 
@@ -82,8 +70,8 @@ def test_it_copies_a_large_file_at_cos_in_parts(portal: Portal, page: Any) -> No
     page.goto(objects_url(portal, prefix="users/alice/"))
     before = portal.counts()
     row_menu(page, "tr[data-key='users/alice/big.bin']").get_by_role("button", name="Rename…").click()
-    answer(page, "big-renamed.bin", "Rename")
-    page.wait_for_function(DONE, timeout=60_000)
+    fm_answer(page, "big-renamed.bin", "Rename")
+    page.wait_for_function(FM_DONE, timeout=60_000)
     after = portal.counts()
     assert after.get("cos:UploadPartCopy", 0) - before.get("cos:UploadPartCopy", 0) == 3  # 10 + 10 + 3 MiB
     assert after.get("cos:PutObjectCopy", 0) == before.get("cos:PutObjectCopy", 0)
@@ -104,8 +92,8 @@ def test_it_renames_a_folder_with_everything_in_it(portal: Portal, page: Any) ->
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))
     row_menu(page, "tr[data-prefix='users/alice/album/']").get_by_role("button", name="Rename…").click()
-    answer(page, "album 2026", "Rename")
-    page.wait_for_function(DONE)
+    fm_answer(page, "album 2026", "Rename")
+    page.wait_for_function(FM_DONE)
     assert "Moved 4 objects." in page.get_by_test_id("fm-status").inner_text()
     assert keys_under(portal, "users/alice/album/") == []
     assert sorted(keys_under(portal, "users/alice/album 2026/")) == [
@@ -136,8 +124,8 @@ def test_it_keeps_every_source_whose_copy_failed(portal: Portal, page: Any) -> N
     login(page, portal, "alice")
     page.goto(objects_url(portal, prefix="users/alice/"))
     row_menu(page, "tr[data-prefix='users/alice/mixed/']").get_by_role("button", name="Move…").click()
-    answer(page, "users/alice/elsewhere", "Move")
-    page.wait_for_function(DONE)
+    fm_answer(page, "users/alice/elsewhere", "Move")
+    page.wait_for_function(FM_DONE)
     status = page.get_by_test_id("fm-status")
     assert "Moved 2 of 3. Nothing was lost" in status.inner_text()
     kept = status.locator("li[data-key='users/alice/mixed/locked.txt']")

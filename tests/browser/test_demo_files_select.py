@@ -14,20 +14,22 @@ from typing import Any
 
 import pytest
 
-from demo import cos
-from tests.demo.live import ROOT, Portal, exists, fm_dialog, login, objects_url, portal_fixture, screenshot, sdk_call
-from tests.factories import REGION
+from tests.demo.live import (
+    FM_DONE,
+    Portal,
+    exists,
+    fm_dialog,
+    login,
+    objects_url,
+    portal_fixture,
+    put,
+    screenshot,
+    sdk_call,
+)
 
 __all__ = ["portal_fixture"]  # the fixture, for pytest
 
 pytestmark = pytest.mark.browser
-
-DONE = "() => ['done', 'failed'].includes(document.querySelector('[data-testid=fm-status]').dataset.state)"
-
-
-def put(portal: Portal, key: str, body: bytes) -> bytes:
-    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=body)
-    return body
 
 
 def check(page: Any, key: str) -> None:
@@ -52,7 +54,7 @@ def test_it_deletes_the_selected_files_after_naming_the_count(portal: Portal, pa
     assert "Delete the 3 selected items?" in dialog.inner_text()
     assert "3 objects will be deleted" in dialog.inner_text()
     dialog.get_by_role("button", name="Delete 3 objects").click()
-    page.wait_for_function(DONE)
+    page.wait_for_function(FM_DONE)
     assert "Deleted 3 objects." in page.get_by_test_id("fm-status").inner_text()
     for name in "abd":
         assert not exists(portal, f"users/alice/pick/{name}.txt")
@@ -74,7 +76,7 @@ def test_it_selects_everything_on_the_page_and_deletes_folders_too(portal: Porta
     dialog = fm_dialog(page)
     assert "3 objects will be deleted" in dialog.inner_text()  # the folder counted with what is in it
     dialog.get_by_role("button", name="Delete 3 objects").click()
-    page.wait_for_function(DONE)
+    page.wait_for_function(FM_DONE)
     assert not exists(portal, "users/alice/all/inner/three.txt")
     assert page.get_by_test_id("empty-objects").is_visible()
 
@@ -104,7 +106,7 @@ def test_it_downloads_the_selection_as_one_zip(portal: Portal, page: Any, tmp_pa
         for name, body in bodies.items():
             assert archive.read(name) == body
         assert archive.read("day/inner.bin") == inner
-    page.wait_for_function(DONE)
+    page.wait_for_function(FM_DONE)
     assert "3 files zipped and downloaded." in page.get_by_test_id("fm-status").inner_text()
 
 

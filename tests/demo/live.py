@@ -226,3 +226,27 @@ def fm_dialog(page: Any) -> Any:
     """The file manager's dialog, once it is open (a folder's count comes first)."""
     page.wait_for_selector("#fm-dialog[open]")
     return page.get_by_test_id("fm-dialog")
+
+
+# The file manager's status line once its job is over (data-state "done" or "failed").
+FM_DONE = "() => ['done', 'failed'].includes(document.querySelector('[data-testid=fm-status]').dataset.state)"
+
+
+def put(portal: Portal, key: str, body: bytes = b"x") -> bytes:
+    """Store `key` in the portal's bucket with the root keys (a test's own files, not the page's)."""
+    cos.put_object(ROOT, region=REGION, bucket=portal.bucket, key=key, body=body)
+    return body
+
+
+def fm_answer(page: Any, value: str, button: str) -> None:
+    """Fill the file manager's dialog (a name, a destination) and press `button`."""
+    dialog = fm_dialog(page)
+    dialog.locator("input[name=value]").fill(value)
+    dialog.get_by_role("button", name=button, exact=True).click()
+
+
+def fm_finished(page: Any, timeout: float = 60_000) -> str:
+    """The file manager's status line once its job is over."""
+    page.wait_for_function(FM_DONE, timeout=timeout)
+    text: str = page.get_by_test_id("fm-status").inner_text()
+    return text
