@@ -4,22 +4,18 @@ putObjectCopy and deleteMultipleObject with temporary keys, what the policy allo
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
-from qcloud.endpoints import local_domain
+from tests.browser.js_sdk import SDK, sdk_options
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-SDK = REPO / "node_modules" / "cos-js-sdk-v5" / "dist" / "cos-js-sdk-v5.min.js"
 REGION = "ap-guangzhou"
 BUCKET = "jscopy-1250000000"
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>copy and delete</title>
@@ -78,26 +74,7 @@ def root(localcloud: RunningServer, page_server: str) -> CosS3Client:
 
 def options(localcloud: RunningServer, *actions: str) -> dict[str, Any]:
     """Temporary keys for users/alice/ only, in the shape getAuthorization hands to cos-js-sdk-v5."""
-    statement = {
-        "effect": "allow",
-        "action": [f"name/cos:{action}" for action in actions],
-        "resource": [f"qcs::cos:{REGION}:uid/1250000000:{BUCKET}/users/alice/*"],
-    }
-    creds = localcloud.app.credentials.issue(
-        name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
-    )
-    return {
-        "domain": local_domain(localcloud.url),
-        "bucket": BUCKET,
-        "region": REGION,
-        "credentials": {
-            "TmpSecretId": creds.secret_id,
-            "TmpSecretKey": creds.secret_key,
-            "SecurityToken": creds.token,
-            "StartTime": int(time.time()) - 1,
-            "ExpiredTime": creds.expires_at,
-        },
-    }
+    return sdk_options(localcloud, BUCKET, list(actions), ["users/alice/*"])
 
 
 def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,14 +19,13 @@ from PIL import Image
 from qcloud_cos import CosS3Client
 
 from localcloud.server import RunningServer
-from qcloud.endpoints import local_bucket_url, local_domain
+from qcloud.endpoints import local_bucket_url
+from tests.browser.js_sdk import SDK, sdk_options
 from tests.cos_sdk import cos_client
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-SDK = REPO / "node_modules" / "cos-js-sdk-v5" / "dist" / "cos-js-sdk-v5.min.js"
 REGION = "ap-guangzhou"
 APPID = "1250000000"
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>operations</title>
@@ -122,33 +119,6 @@ def sdk_page(page: Any, page_server: str) -> Any:
     return page
 
 
-def options(localcloud: RunningServer, bucket: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
-    """Temporary keys allowed exactly `actions` on `resources` (keys relative to the bucket: "users/alice/*", ""
-    for the bucket itself; or whole resource names), in the shape getAuthorization hands to cos-js-sdk-v5."""
-    statement = {
-        "effect": "allow",
-        "action": [f"name/cos:{action}" for action in actions],
-        "resource": [
-            name if name.startswith("qcs::") else f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/{name}" for name in resources
-        ],
-    }
-    creds = localcloud.app.credentials.issue(
-        name="alice", policies=[{"version": "2.0", "statement": [statement]}], duration=1800
-    )
-    return {
-        "domain": local_domain(localcloud.url),
-        "bucket": bucket,
-        "region": REGION,
-        "credentials": {
-            "TmpSecretId": creds.secret_id,
-            "TmpSecretKey": creds.secret_key,
-            "SecurityToken": creds.token,
-            "StartTime": int(time.time()) - 1,
-            "ExpiredTime": creds.expires_at,
-        },
-    }
-
-
 def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:
     return dict(page.evaluate(CALL, [settings, method, params]))
 
@@ -164,7 +134,7 @@ DENIED = {"ok": False, "error": {"statusCode": 403, "code": "AccessDenied"}}
 
 def test_it_stores_and_returns_metadata_headers(localcloud: RunningServer, sdk_page: Any, bucket: str) -> None:
     key = "users/alice/report.txt"
-    writer = options(localcloud, bucket, ["PutObject", "HeadObject", "GetObject"], ["users/alice/*"])
+    writer = sdk_options(localcloud, bucket, ["PutObject", "HeadObject", "GetObject"], ["users/alice/*"])
     ok(
         call(
             sdk_page,
@@ -215,11 +185,11 @@ def test_it_stores_and_returns_metadata_headers(localcloud: RunningServer, sdk_p
     # from its cache without asking COS, as it would with COS itself).
     plain = "users/alice/plain.txt"
     ok(call(sdk_page, writer, "putObject", Key=plain, Body="plain"))
-    reader = options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
+    reader = sdk_options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
     assert call(sdk_page, reader, "putObject", Key="users/alice/other.txt", Body="x") == DENIED
     head = call(sdk_page, reader, "headObject", Key=plain)
     assert (head["ok"], head["error"]["statusCode"]) == (False, 403)  # a HEAD answer has no body to name the code
-    elsewhere = options(localcloud, bucket, ["GetObject"], ["users/bob/*"])
+    elsewhere = sdk_options(localcloud, bucket, ["GetObject"], ["users/bob/*"])
     assert call(sdk_page, elsewhere, "getObject", Key=plain) == DENIED
     refused = sdk_page.evaluate(FETCH_SIGNED, [elsewhere, {"Key": plain}])
     assert refused["status"] == 403
@@ -229,7 +199,7 @@ def test_it_stores_and_returns_metadata_headers(localcloud: RunningServer, sdk_p
 def test_it_tags_objects(localcloud: RunningServer, sdk_page: Any, bucket: str) -> None:
     key = "users/alice/tagged.txt"
     everything = ["PutObject", "HeadObject", "PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging"]
-    tagger = options(localcloud, bucket, everything, ["users/alice/*"])
+    tagger = sdk_options(localcloud, bucket, everything, ["users/alice/*"])
     ok(call(sdk_page, tagger, "putObject", Key=key, Body="t", Headers={"x-cos-tagging": "team=red&tier=gold"}))
     assert ok(call(sdk_page, tagger, "headObject", Key=key))["headers"]["x-cos-tagging-count"] == "2"
     tags = ok(call(sdk_page, tagger, "getObjectTagging", Key=key))["Tags"]
@@ -240,7 +210,7 @@ def test_it_tags_objects(localcloud: RunningServer, sdk_page: Any, bucket: str) 
     ok(call(sdk_page, tagger, "deleteObjectTagging", Key=key))
     assert ok(call(sdk_page, tagger, "getObjectTagging", Key=key))["Tags"] == []
 
-    untagger = options(localcloud, bucket, ["GetObject", "PutObject"], ["users/alice/*"])
+    untagger = sdk_options(localcloud, bucket, ["GetObject", "PutObject"], ["users/alice/*"])
     assert call(sdk_page, untagger, "putObjectTagging", Key=key, Tags=[{"Key": "a", "Value": "b"}]) == DENIED
     assert call(sdk_page, untagger, "getObjectTagging", Key=key) == DENIED
     assert call(sdk_page, untagger, "deleteObjectTagging", Key=key) == DENIED
@@ -257,21 +227,21 @@ def test_it_sets_and_enforces_object_and_bucket_acls(
     for key in (public, private):
         root.put_object(Bucket=bucket, Key=key, Body=key.encode())
     base = local_bucket_url(localcloud.url, bucket, REGION)
-    owner = options(localcloud, bucket, ["PutObjectACL", "GetObjectACL"], ["users/alice/*"])
+    owner = sdk_options(localcloud, bucket, ["PutObjectACL", "GetObjectACL"], ["users/alice/*"])
     ok(call(sdk_page, owner, "putObjectAcl", Key=public, ACL="public-read"))
     assert ok(call(sdk_page, owner, "getObjectAcl", Key=public))["ACL"] == "public-read"
     assert ok(call(sdk_page, owner, "getObjectAcl", Key=private))["ACL"] == "private"
     assert anonymous_fetch(sdk_page, f"{base}/{public}") == 200
     assert anonymous_fetch(sdk_page, f"{base}/{private}") == 403
 
-    admin = options(localcloud, bucket, ["PutBucketACL", "GetBucketACL"], [""])
+    admin = sdk_options(localcloud, bucket, ["PutBucketACL", "GetBucketACL"], [""])
     ok(call(sdk_page, admin, "putBucketAcl", ACL="public-read"))
     assert ok(call(sdk_page, admin, "getBucketAcl"))["ACL"] == "public-read"
     assert anonymous_fetch(sdk_page, f"{base}/{private}") == 200  # the bucket's ACL now lets anyone read
     ok(call(sdk_page, admin, "putBucketAcl", ACL="private"))
     assert anonymous_fetch(sdk_page, f"{base}/{private}") == 403
 
-    reader = options(localcloud, bucket, ["GetObject"], ["users/alice/*", ""])
+    reader = sdk_options(localcloud, bucket, ["GetObject"], ["users/alice/*", ""])
     assert call(sdk_page, reader, "putObjectAcl", Key=private, ACL="public-read") == DENIED
     assert call(sdk_page, reader, "getObjectAcl", Key=private) == DENIED
     assert call(sdk_page, reader, "putBucketAcl", ACL="public-read") == DENIED
@@ -280,7 +250,7 @@ def test_it_sets_and_enforces_object_and_bucket_acls(
 
 
 def test_it_answers_the_bucket_location_and_tags_buckets(localcloud: RunningServer, sdk_page: Any, bucket: str) -> None:
-    admin = options(
+    admin = sdk_options(
         localcloud,
         bucket,
         ["GetBucketLocation", "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging"],
@@ -293,7 +263,7 @@ def test_it_answers_the_bucket_location_and_tags_buckets(localcloud: RunningServ
     after = call(sdk_page, admin, "getBucketTagging")
     assert after["ok"] is False or after["data"]["Tags"] == [], after
 
-    nobody = options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
+    nobody = sdk_options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
     assert call(sdk_page, nobody, "getBucketLocation") == DENIED
     assert call(sdk_page, nobody, "putBucketTagging", Tags=[{"Key": "a", "Value": "b"}]) == DENIED
     assert call(sdk_page, nobody, "getBucketTagging") == DENIED
@@ -304,7 +274,7 @@ def test_it_stores_and_echoes_server_side_encryption(
     localcloud: RunningServer, sdk_page: Any, bucket: str, root: CosS3Client
 ) -> None:
     key = "users/alice/sealed.txt"
-    writer = options(localcloud, bucket, ["PutObject", "HeadObject", "GetObject"], ["users/alice/*"])
+    writer = sdk_options(localcloud, bucket, ["PutObject", "HeadObject", "GetObject"], ["users/alice/*"])
     put = ok(call(sdk_page, writer, "putObject", Key=key, Body="sealed", ServerSideEncryption="AES256"))
     assert put["headers"]["x-cos-server-side-encryption"] == "AES256"
     assert ok(call(sdk_page, writer, "headObject", Key=key))["headers"]["x-cos-server-side-encryption"] == "AES256"
@@ -312,7 +282,7 @@ def test_it_stores_and_echoes_server_side_encryption(
     assert (got["Body"], got["headers"]["x-cos-server-side-encryption"]) == ("sealed", "AES256")
     assert root.head_object(Bucket=bucket, Key=key)["x-cos-server-side-encryption"] == "AES256"
 
-    reader = options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
+    reader = sdk_options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
     refused = call(sdk_page, reader, "putObject", Key="users/alice/x.txt", Body="x", ServerSideEncryption="AES256")
     assert refused == DENIED
     assert root.object_exists(Bucket=bucket, Key="users/alice/x.txt") is False
@@ -329,7 +299,7 @@ def test_it_serves_thumbnails_of_images(
 ) -> None:
     key = "users/alice/photo.png"
     root.put_object(Bucket=bucket, Key=key, Body=png(400, 200), ContentType="image/png")
-    viewer = options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
+    viewer = sdk_options(localcloud, bucket, ["GetObject"], ["users/alice/*"])
 
     def thumbnail(settings: dict[str, Any], rule: str) -> Any:
         url = sdk_page.evaluate(
@@ -348,7 +318,7 @@ def test_it_serves_thumbnails_of_images(
     original = sdk_page.evaluate(FETCH_SIGNED, [viewer, {"Key": key}])
     assert original["status"] == 200
 
-    stranger = options(localcloud, bucket, ["GetObject"], ["users/bob/*"])
+    stranger = sdk_options(localcloud, bucket, ["GetObject"], ["users/bob/*"])
     assert thumbnail(stranger, "imageMogr2/thumbnail/100x100") is None
     refused = sdk_page.evaluate(FETCH_SIGNED, [stranger, {"Key": key, "Query": {"imageMogr2/thumbnail/100x100": ""}}])
     assert refused["status"] == 403
@@ -375,7 +345,7 @@ def test_it_copies_parts_with_upload_part_copy_and_slice_copy_file(
         "AbortMultipartUpload",
         "ListMultipartUploads",
     ]
-    copier = options(localcloud, bucket, multipart, ["users/alice/*"])
+    copier = sdk_options(localcloud, bucket, multipart, ["users/alice/*"])
 
     sliced = call(
         sdk_page, copier, "sliceCopyFile", Key="users/alice/sliced.bin", CopySource=source,
@@ -412,7 +382,9 @@ def test_it_copies_parts_with_upload_part_copy_and_slice_copy_file(
         CopySource=bobs, CopySourceRange=f"bytes=0-{MiB - 1}",
     )  # fmt: skip
     assert stolen == DENIED
-    no_parts = options(localcloud, bucket, ["GetObject", "HeadObject", "InitiateMultipartUpload"], ["users/alice/*"])
+    no_parts = sdk_options(
+        localcloud, bucket, ["GetObject", "HeadObject", "InitiateMultipartUpload"], ["users/alice/*"]
+    )
     upload = ok(call(sdk_page, no_parts, "multipartInit", Key="users/alice/denied.bin"))["UploadId"]
     denied = call(
         sdk_page, no_parts, "uploadPartCopy", Key="users/alice/denied.bin", UploadId=upload, PartNumber="1",
@@ -449,7 +421,7 @@ def test_it_shows_the_page_only_the_headers_the_buckets_cors_rule_exposes(
             "x-cos-meta-project": "apollo"
         },
     )  # fmt: skip
-    reader = options(localcloud, name, ["HeadObject"], ["users/alice/*"])
+    reader = sdk_options(localcloud, name, ["HeadObject"], ["users/alice/*"])
     headers = ok(call(sdk_page, reader, "headObject", Key=key))["headers"]
     assert headers["etag"]
     assert headers["cache-control"] == "no-cache"
@@ -473,7 +445,7 @@ def test_it_refuses_a_presigned_url_sent_to_another_bucket_or_region(
             client.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRule": [rule]})
         client.put_object(Bucket=name, Key="users/alice/same.txt", Body=name.encode())
     # Keys that may read users/alice/ in every bucket of every region: only the signature can refuse a swap.
-    reader_everywhere = options(localcloud, bucket, ["GetObject"], [f"qcs::cos:*:uid/{APPID}:*/users/alice/*"])
+    reader_everywhere = sdk_options(localcloud, bucket, ["GetObject"], [f"qcs::cos:*:uid/{APPID}:*/users/alice/*"])
     signed = sdk_page.evaluate(FETCH_SIGNED, [reader_everywhere, {"Key": "users/alice/same.txt"}])
     assert (signed["status"], signed["text"]) == (200, bucket), signed
     own = local_bucket_url(localcloud.url, bucket, REGION)
