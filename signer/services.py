@@ -136,7 +136,11 @@ def credentials_issue(
         client_ip=client_ip or None,
         user_agent=(user_agent or "")[:300],
     )
-    logger.info(
+    # A new credential is worth a line; an answer from the cache is one per request (an app may ask before every
+    # upload), already an audit row and a cache-hit count in /metrics: DEBUG keeps the log readable and the cached path
+    # free of a formatted, redacted line per request.
+    logger.log(
+        logging.DEBUG if from_cache else logging.INFO,
         "credentials %s for %s under policy %r (%s%s)",
         entry.tmp_secret_id,
         username,

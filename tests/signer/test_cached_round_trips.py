@@ -7,6 +7,7 @@ shows here before it shows in the benchmark."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -55,3 +56,17 @@ def test_a_cached_sign_costs_knoxs_queries_and_two_redis_calls(
     statements = [query["sql"] for query in queries.captured_queries]
     assert len(statements) == 3, statements  # knox: the token row, its user, the user's tokens
     assert redis_commands == ["EVALSHA", "RPUSH"]
+
+
+def test_a_new_credential_is_logged_and_a_cached_one_only_at_debug(
+    settings: Any, alice_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {alice_token}")
+    with caplog.at_level(logging.DEBUG, logger="signer.services"):
+        assert client.get("/sign").status_code == 200
+        assert client.get("/sign").status_code == 200
+    lines = [(record.levelno, record.getMessage()) for record in caplog.records if record.name == "signer.services"]
+    assert [level for level, _ in lines] == [logging.INFO, logging.DEBUG]
+    assert lines[0][1].endswith("(new from STS)")
+    assert lines[1][1].endswith("(cached)")
