@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from demo import cos
-from tests.browser.pages_common import BUCKET_ACTIONS, OBJECT_ACTIONS, picture
+from tests.browser.pages_common import BUCKET_ACTIONS, owner_statements, picture
 from tests.demo.live import (
     ROOT,
     Portal,
@@ -36,22 +36,15 @@ __all__ = ["portal_fixture"]  # the fixture, for pytest
 pytestmark = pytest.mark.browser
 
 
-def owner_of(bucket: str) -> list[dict[str, Any]]:
-    base = f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/"
-    return [
-        {"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]},
-        {"effect": "allow", "action": [*BUCKET_ACTIONS, "name/cos:DeleteMultipleObjects"], "resource": [base]},
-        {"effect": "allow", "action": OBJECT_ACTIONS, "resource": [f"{base}*"]},
-    ]
-
-
 def test_a_person_manages_a_folder_of_photos_from_start_to_end(
     portal: Portal, browser: Any, page: Any, tmp_path: Path, artifacts_dir: Path
 ) -> None:
     name = f"trips-{secrets.token_hex(3)}-{APPID}"
     cos.create_bucket(ROOT, region=REGION, bucket=name, cors_origins=[portal.url])
     trips = dataclasses.replace(portal, bucket=name)
-    portal.user("alice", statements=owner_of(name))
+    portal.user(
+        "alice", statements=owner_statements(name, bucket_actions=[*BUCKET_ACTIONS, "name/cos:DeleteMultipleObjects"])
+    )
     login(page, portal, "alice")
 
     # A folder, then a directory from the computer uploaded into it with its structure.
