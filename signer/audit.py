@@ -4,7 +4,9 @@ A row is recorded before the credentials are returned, in one of two ways (setti
 
 - "database": one lean INSERT into IssuedCredential inside the request.
 - "outbox" (the default when the cache is Redis): the row is appended to a Redis list, the outbox, in one RPUSH
-  (a quarter of the INSERT's cost: bench/RESULTS.md), and written to the database in batches. Redis has
+  (a quarter of the INSERT's cost: bench/RESULTS.md), and written to the database in batches. For an answer its
+  worker already holds, /sign and /sts append the row inside the throttle's script instead (`outbox_row`), in the
+  round trip that counts the request. Redis has
   acknowledged the row before the answer leaves, so a worker killed afterwards (gunicorn's timeout, the OOM killer,
   SIGKILL on deploy) loses nothing; only a loss of Redis' own data would (run it with AOF persistence, see
   SECURITY.md). When Redis cannot take the row, it is inserted directly: a delivery is never left unaudited.
@@ -85,9 +87,22 @@ def record(*, first_page_use_only: bool = False, **values: Any) -> None:
         except Exception:  # noqa: BLE001 - whatever stopped Redis, the row still has to be written
             logger.warning("audit outbox unavailable; writing the row directly", exc_info=True)
         else:
-            _drainer.ensure_running()
+            outbox_pushed()
             return
     _insert(values)
+
+
+def outbox_row(**values: Any) -> bytes:
+    """The outbox entry of one delivery (the same fields as `record`), for a caller that appends it to OUTBOX itself
+    in a round trip it makes anyway (the API throttle's script); then call `outbox_pushed`."""
+    values["created"] = timezone.now()
+    values["delivery_id"] = uuid.uuid4()
+    return _encode(values)
+
+
+def outbox_pushed() -> None:
+    """A row has been appended to the outbox: make sure this process drains it."""
+    _drainer.ensure_running()
 
 
 def first_page_use(*, user_id: Any, tmp_secret_id: str, client_ip: str | None, expired_time: int) -> bool:

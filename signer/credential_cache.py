@@ -95,6 +95,13 @@ def entry_key(*, account: CloudAccount, owner: str, policy_id: int, digest: str,
     return f"{CACHE_PREFIX}:{account.pk}.{account.config_version}:{owner}:p{policy_id}:{digest}:{duration}"
 
 
+def in_worker(key: str, duration: int, *, now: float | None = None) -> CacheEntry | None:
+    """The entry under `key` (entry_key) this worker remembers, if it is still to be handed out (inside its margin)."""
+    remembered = _memo.get(key)
+    now = time.time() if now is None else now
+    return remembered if remembered is not None and now < remembered.expired_time - margin_for(duration) else None
+
+
 def credentials_cached(
     *,
     account: CloudAccount,
@@ -117,8 +124,8 @@ def credentials_cached(
     key = entry_key(account=account, owner=owner, policy_id=policy_id, digest=digest, duration=duration)
     margin = margin_for(duration)
     started = time.time()
-    remembered = _memo.get(key)
-    if remembered is not None and started < remembered.expired_time - margin:
+    remembered = in_worker(key, duration, now=started)
+    if remembered is not None:
         metrics.cache_hit("memo")
         return remembered, True
     cached = CacheEntry.load(cache.get(key))

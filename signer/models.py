@@ -173,10 +173,16 @@ class AccessPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def variables(self, user: AbstractBaseUser | AnonymousUser) -> dict[str, str]:
+    def uses_identity_variables(self) -> bool:
+        """Whether a statement names `${jwt:<claim>}`."""
+        return "${jwt:" in json.dumps(self.statements)
+
+    def variables(self, user: AbstractBaseUser | AnonymousUser, *, identity: bool | None = None) -> dict[str, str]:
+        """What the policy's `${...}` render as for `user`; `identity`: whether to add the `jwt:` claims (default:
+        if the policy uses them; a caller that remembers the answer per row version may say)."""
         if user.is_authenticated:
             values = {"username": user.get_username(), "user_id": str(user.pk), "appid": self.account.appid}
-            if "${jwt:" in json.dumps(self.statements):
+            if self.uses_identity_variables() if identity is None else identity:
                 values.update(identity_variables(user))
             return values
         return {"username": ANONYMOUS_USERNAME, "user_id": "0", "appid": self.account.appid}

@@ -35,6 +35,13 @@ def policy_memo_clear() -> None:
     _memo.clear()
 
 
+def in_worker(ident: str) -> tuple[str, list[AccessPolicy]] | None:
+    """The version and the entry this worker holds for `ident`, if any, without asking the shared cache (the caller
+    must check the version is still current before relying on it)."""
+    memo = _memo.get(ident)
+    return (memo[0], list(memo[1])) if memo is not None else None
+
+
 def remembered(ident: str, load: Callable[[], list[AccessPolicy]], version: str | None = None) -> list[AccessPolicy]:
     """`load()`, kept in the shared cache under `signer:policy:<ident>` with the version it was read under.
 

@@ -32,6 +32,11 @@ def decode(value: Any) -> Any:
     return cast(Any, caches["default"]).client.decode(value)
 
 
+def encode(value: Any) -> Any:
+    """A value as django-redis stores it (its serializer), to compare with what a script reads from Redis."""
+    return cast(Any, caches["default"]).client.encode(value)
+
+
 def run_script(source: str, *, keys: list[str], args: list[Any]) -> Any:
     """Run a Lua script: EVALSHA, and EVAL the first time (or after a SCRIPT FLUSH). Registered once per client."""
     client = connection()

@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 from knox.models import AuthToken
 
+from signer.memo import Memo
 from signer.models import AccessRevocation, IssuedCredential, SignedInSession
 
 logger = logging.getLogger(__name__)
@@ -39,17 +40,33 @@ def epoch_key(user_id: int | None) -> str:
     return f"{EPOCH_PREFIX}:{user_id}"
 
 
+# The epoch this worker last read for each user: a guess only, good while the shared cache still holds it (the API
+# checks in the throttle's round trip before relying on it: signer/api.py).
+_seen: Memo[int, str] = Memo(4096)
+
+
 def user_epoch(user_id: int, *, read: object = None) -> str:
     """The user's epoch: "0" until their first cut-off, then the time of the latest (Unix seconds, as text).
 
     `read`: the value the caller has just read from the cache (the throttle reads it along with its count)."""
     value = read if read is not None else cache.get(epoch_key(user_id))
     if isinstance(value, str):
+        _seen.put(user_id, value)
         return value
     latest = AccessRevocation.objects.filter(user_id=user_id).aggregate(latest=Max("created"))["latest"]
     epoch = _epoch_of(latest)
     cache.set(epoch_key(user_id), epoch, timeout=None)
+    _seen.put(user_id, epoch)
     return epoch
+
+
+def epoch_seen(user_id: int) -> str | None:
+    """The epoch this worker last read for the user (it may have moved since: check before relying on it)."""
+    return _seen.get(user_id)
+
+
+def epoch_memo_clear() -> None:
+    _seen.clear()
 
 
 def revoked_since(user_id: int, issued_at: float) -> bool:

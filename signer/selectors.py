@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from qcloud import policy as cam
 from signer.errors import NoPolicy, UnknownPolicy
 from signer.models import AccessPolicy
-from signer.policy_cache import remembered
+from signer.policy_cache import in_worker, remembered
 from signer.scopes import Scope, scope_resources, scope_validate
 
 
@@ -47,6 +47,20 @@ def anonymous_policy() -> AccessPolicy | None:
     ident = f"anonymous:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
     found = remembered(ident, lambda: list(AccessPolicy.objects.select_related("account").filter(name=name)[:1]))
     return found[0] if found else None
+
+
+def policy_remembered(user: AbstractBaseUser, name: str | None = None) -> tuple[AccessPolicy, str] | None:
+    """What `policy_for_user` would answer from this worker's memory alone, and the policy cache version it holds
+    for: None when the worker holds nothing for the user, or the answer would be an error. Valid only while that
+    version is current (the caller checks)."""
+    held = in_worker(str(user.pk))
+    if held is None:
+        return None
+    version, policies = held
+    for policy in policies:
+        if policy.name == name or not name:
+            return policy, version
+    return None
 
 
 def policy_for_user(

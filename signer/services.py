@@ -18,15 +18,17 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from qcloud import policy as cam
-from signer import audit, crypto, revocation, sts, tokens
-from signer.credential_cache import credentials_cached, owner_of
-from signer.errors import AccountInactive, PolicyUnusable, StsUnavailable
+from signer import audit, crypto, metrics, revocation, sts, tokens
+from signer.credential_cache import CacheEntry, credentials_cached, entry_key, owner_of
+from signer.credential_cache import in_worker as credential_in_worker
+from signer.errors import AccountInactive, PolicyUnusable, SignerError, StsUnavailable
 from signer.limits import LimitsError
 from signer.logging import register_secret
 from signer.memo import Memo
 from signer.models import ANONYMOUS_USERNAME, AccessPolicy, CloudAccount, IssuedCredential, Refusal
+from signer.policy_cache import POLICY_VERSION_KEY
 from signer.scopes import Scope, bucket_hint, scopes_narrow
-from signer.selectors import policy_for_user
+from signer.selectors import policy_for_user, policy_remembered
 from signer.throttling import sts_budget_take
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,44 @@ def policy_digest(policy: cam.Policy) -> str:
     return hashlib.sha256(policy.to_json().encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """What an answer is made of before the credential: the policy, as rendered (and narrowed) for the user."""
+
+    access_policy: AccessPolicy
+    final: cam.Policy
+    digest: str
+    duration: int
+
+
+def _resolve(
+    user: AbstractBaseUser | AnonymousUser,
+    access_policy: AccessPolicy,
+    scopes: Sequence[Scope] | None,
+    *,
+    log_errors: bool = True,
+) -> _Resolved:
+    account = access_policy.account
+    if not account.is_active:
+        raise AccountInactive(
+            format_lazy(_("the cloud account behind policy {policy} is disabled"), policy=repr(access_policy.name))
+        )
+    try:
+        rendered, rendered_digest = _render(access_policy, user)
+    except (cam.PolicyError, LimitsError) as exc:
+        if log_errors:
+            logger.error("policy %r cannot be rendered: %s", access_policy.name, exc)
+        raise PolicyUnusable(
+            format_lazy(_("policy {policy} cannot be used: {error}"), policy=repr(access_policy.name), error=exc)
+        ) from None
+    if scopes:
+        final = scopes_narrow(rendered, list(scopes), policy_name=access_policy.name)
+        digest = policy_digest(final)
+    else:
+        final, digest = rendered, rendered_digest
+    return _Resolved(access_policy, final, digest, min(access_policy.duration, account.max_duration))
+
+
 def credentials_issue(
     *,
     user: AbstractBaseUser | AnonymousUser,
@@ -82,38 +122,20 @@ def credentials_issue(
     Every credential names one person: the cache holds one entry per user (anonymous callers share theirs) and policy
     (`policy_name` chooses one of the user's, the highest priority by default), and the STS session name carries the
     user's id and name, which is what COS and CloudAudit logs show."""
-    access_policy = policy_for_user(user, policy_name, version=policy_cache_version)
-    account = access_policy.account
-    if not account.is_active:
-        raise AccountInactive(
-            format_lazy(_("the cloud account behind policy {policy} is disabled"), policy=repr(access_policy.name))
-        )
-    try:
-        rendered, rendered_digest = _render(access_policy, user)
-    except (cam.PolicyError, LimitsError) as exc:
-        logger.error("policy %r cannot be rendered: %s", access_policy.name, exc)
-        raise PolicyUnusable(
-            format_lazy(_("policy {policy} cannot be used: {error}"), policy=repr(access_policy.name), error=exc)
-        ) from None
-    if scopes:
-        final = scopes_narrow(rendered, list(scopes), policy_name=access_policy.name)
-        digest = policy_digest(final)
-    else:
-        final, digest = rendered, rendered_digest
-    duration = min(access_policy.duration, account.max_duration)
+    resolved = _resolve(user, policy_for_user(user, policy_name, version=policy_cache_version), scopes)
+    access_policy, account = resolved.access_policy, resolved.access_policy.account
     if user.is_authenticated:
-        username = user.get_username()
         owner = owner_of(user.pk, revocation.user_epoch(user.pk, read=revocation_epoch))
-        session_name = f"{user.pk}-{username}"
+        session_name = f"{user.pk}-{user.get_username()}"
     else:
-        username = owner = session_name = ANONYMOUS_USERNAME
+        owner = session_name = ANONYMOUS_USERNAME
     budget = str(user.pk) if user.is_authenticated else f"ip:{client_ip or ''}"
     entry, from_cache = credentials_cached(
         account=account,
         policy_id=access_policy.pk,
-        policy=final,
-        digest=digest,
-        duration=duration,
+        policy=resolved.final,
+        digest=resolved.digest,
+        duration=resolved.duration,
         username=session_name,
         owner=owner,
         before_sts=lambda: sts_budget_take(budget),
@@ -121,33 +143,107 @@ def credentials_issue(
     register_secret(entry.tmp_secret_key, entry.session_token)
     audit.record(
         first_page_use_only=not audit_each_use,
-        user_id=user.pk if user.is_authenticated else None,
-        username=username,
+        **_audit_values(user, resolved, entry, from_cache, scopes, client_ip, user_agent),
+    )
+    answer = _answer(resolved, entry, from_cache)
+    _log_delivery(answer, user, scopes)
+    return answer
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """An answer this worker can give from its memory alone, and what it assumed: `expect` (cache key -> value) holds
+    the policy cache version and the user's revocation epoch it was resolved under. It may be given only once the
+    shared cache is seen to hold the same, and with its audit row (`audit_row`, an outbox entry) written: the API's
+    throttle does both in the round trip it makes anyway (signer/throttling.py), then `credentials_remembered_given`."""
+
+    credentials: TemporaryCredentials
+    audit_row: bytes
+    expect: dict[str, str]
+    scopes: Sequence[Scope] | None
+    user: AbstractBaseUser
+
+
+def credentials_remembered(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    policy_name: str | None = None,
+    scopes: Sequence[Scope] | None = None,
+    client_ip: str | None = None,
+    user_agent: str = "",
+) -> Remembered | None:
+    """What `credentials_issue` would answer from a credential this worker holds, with no I/O; None when anything
+    it needs is not in the worker's memory, when the answer would be an error (credentials_issue then raises it), or
+    when the audit does not go through the Redis outbox.
+
+    A cached /sign otherwise makes two Redis round trips after knox's queries (the throttle's script, then the audit
+    row's RPUSH): a remembered answer makes one."""
+    if not (user.is_authenticated and audit.outbox_enabled()):
+        return None
+    found = policy_remembered(user, policy_name)
+    epoch = revocation.epoch_seen(user.pk)
+    if found is None or epoch is None:
+        return None
+    access_policy, version = found
+    try:
+        resolved = _resolve(user, access_policy, scopes, log_errors=False)
+    except SignerError:
+        return None  # credentials_issue raises it (and logs it) once the request is counted
+    key = entry_key(
+        account=access_policy.account,
+        owner=owner_of(user.pk, epoch),
         policy_id=access_policy.pk,
-        policy_name=access_policy.name,
-        account_id=account.pk,
-        scoped=bool(scopes),
-        scope_digest=digest,
-        scopes=[dataclasses.asdict(scope) for scope in scopes or []],
-        tmp_secret_id=entry.tmp_secret_id,
-        expired_time=datetime.fromtimestamp(entry.expired_time, tz=UTC),
-        request_id=entry.request_id[:64],
-        served_from_cache=from_cache,
-        client_ip=client_ip or None,
-        user_agent=(user_agent or "")[:300],
+        digest=resolved.digest,
+        duration=resolved.duration,
     )
-    # A new credential is worth a line; an answer from the cache is one per request (an app may ask before every
-    # upload), already an audit row and a cache-hit count in /metrics: DEBUG keeps the log readable and the cached path
-    # free of a formatted, redacted line per request.
-    logger.log(
-        logging.DEBUG if from_cache else logging.INFO,
-        "credentials %s for %s under policy %r (%s%s)",
-        entry.tmp_secret_id,
-        username,
-        access_policy.name,
-        "cached" if from_cache else "new from STS",
-        f", {len(scopes)} scope(s)" if scopes else "",
-    )
+    entry = credential_in_worker(key, resolved.duration)
+    if entry is None:
+        return None
+    row = audit.outbox_row(**_audit_values(user, resolved, entry, True, scopes, client_ip, user_agent))
+    expect = {POLICY_VERSION_KEY: version, revocation.epoch_key(user.pk): epoch}
+    return Remembered(_answer(resolved, entry, True), row, expect, scopes, user)
+
+
+def credentials_remembered_given(remembered: Remembered) -> TemporaryCredentials:
+    """`remembered` is being given: its audit row is in the outbox (the throttle's script wrote it)."""
+    answer = remembered.credentials
+    metrics.cache_hit("memo")
+    register_secret(answer.tmp_secret_key, answer.session_token)
+    audit.outbox_pushed()
+    _log_delivery(answer, remembered.user, remembered.scopes)
+    return answer
+
+
+def _audit_values(
+    user: AbstractBaseUser | AnonymousUser,
+    resolved: _Resolved,
+    entry: CacheEntry,
+    from_cache: bool,
+    scopes: Sequence[Scope] | None,
+    client_ip: str | None,
+    user_agent: str,
+) -> dict[str, Any]:
+    access_policy = resolved.access_policy
+    return {
+        "user_id": user.pk if user.is_authenticated else None,
+        "username": user.get_username() if user.is_authenticated else ANONYMOUS_USERNAME,
+        "policy_id": access_policy.pk,
+        "policy_name": access_policy.name,
+        "account_id": access_policy.account.pk,
+        "scoped": bool(scopes),
+        "scope_digest": resolved.digest,
+        "scopes": [dataclasses.asdict(scope) for scope in scopes or []],
+        "tmp_secret_id": entry.tmp_secret_id,
+        "expired_time": datetime.fromtimestamp(entry.expired_time, tz=UTC),
+        "request_id": entry.request_id[:64],
+        "served_from_cache": from_cache,
+        "client_ip": client_ip or None,
+        "user_agent": (user_agent or "")[:300],
+    }
+
+
+def _answer(resolved: _Resolved, entry: CacheEntry, from_cache: bool) -> TemporaryCredentials:
+    account = resolved.access_policy.account
     return TemporaryCredentials(
         tmp_secret_id=entry.tmp_secret_id,
         tmp_secret_key=entry.tmp_secret_key,
@@ -158,29 +254,55 @@ def credentials_issue(
         request_id=entry.request_id,
         region=account.default_region,
         appid=account.appid,
-        bucket_hint=bucket_hint(final),
+        bucket_hint=bucket_hint(resolved.final),
         served_from_cache=from_cache,
-        policy_name=access_policy.name,
-        policy=final,
+        policy_name=resolved.access_policy.name,
+        policy=resolved.final,
+    )
+
+
+def _log_delivery(
+    answer: TemporaryCredentials, user: AbstractBaseUser | AnonymousUser, scopes: Sequence[Scope] | None
+) -> None:
+    # A new credential is worth a line; an answer from the cache is one per request (an app may ask before every
+    # upload), already an audit row and a cache-hit count in /metrics: DEBUG keeps the log readable and the cached path
+    # free of a formatted, redacted line per request.
+    logger.log(
+        logging.DEBUG if answer.served_from_cache else logging.INFO,
+        "credentials %s for %s under policy %r (%s%s)",
+        answer.tmp_secret_id,
+        user.get_username() if user.is_authenticated else ANONYMOUS_USERNAME,
+        answer.policy_name,
+        "cached" if answer.served_from_cache else "new from STS",
+        f", {len(scopes)} scope(s)" if scopes else "",
     )
 
 
 _rendered: Memo[tuple[Any, ...], tuple[cam.Policy, str]] = Memo(4096)
+# Whether a policy row (primary key, `updated`) names ${jwt:...}: finding out serializes its statements.
+_uses_identity: Memo[tuple[Any, ...], bool] = Memo(4096)
 
 
 def render_memo_clear() -> None:
     """Forget the policies this worker has rendered."""
     _rendered.clear()
+    _uses_identity.clear()
 
 
 def _render(access_policy: AccessPolicy, user: AbstractBaseUser | AnonymousUser) -> tuple[cam.Policy, str]:
     """The user's rendered policy and its digest, remembered per worker (~0.1 ms of parsing and hashing saved).
 
     Keyed by everything the rendering reads: the policy row (its primary key and `updated`, which every save
-    changes) and the variables (username, user id, appid). Policies are immutable, so sharing them is safe.
+    changes) and the variables (username, user id, appid, and the identity's claims if the row uses them).
+    Policies are immutable, so sharing them is safe.
     """
-    variables = access_policy.variables(user)
-    key = (access_policy.pk, access_policy.updated, *sorted(variables.items()))
+    row = (access_policy.pk, access_policy.updated)
+    identity = _uses_identity.get(row)
+    if identity is None:
+        identity = access_policy.uses_identity_variables()
+        _uses_identity.put(row, identity)
+    variables = access_policy.variables(user, identity=identity)
+    key = (*row, *sorted(variables.items()))
     hit = _rendered.get(key)
     if hit is not None:
         return hit
@@ -284,6 +406,7 @@ def token_revoke(*, token: AuthToken) -> None:
 
 __all__ = [
     "ConnectionResult",
+    "Remembered",
     "TemporaryCredentials",
     "account_create",
     "account_set_secret",
@@ -291,6 +414,8 @@ __all__ = [
     "audit_prune",
     "bucket_hint",
     "credentials_issue",
+    "credentials_remembered",
+    "credentials_remembered_given",
     "policy_digest",
     "secrets_rotate",
     "token_create",

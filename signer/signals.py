@@ -52,8 +52,10 @@ def _caches_changed(setting: str, **kwargs: Any) -> None:
     if setting == "CACHES":
         from signer.credential_cache import credential_memo_clear
         from signer.policy_cache import policy_memo_clear
+        from signer.revocation import epoch_memo_clear
         from signer.services import render_memo_clear
 
         credential_memo_clear()
+        epoch_memo_clear()
         policy_memo_clear()
         render_memo_clear()

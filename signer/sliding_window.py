@@ -13,21 +13,27 @@ estimate is below the limit. Windows are numbered by our own clock, not the cach
 same moment for every worker whatever clock Redis keeps. On Redis `take()` is one Lua script (atomic, one round
 trip); on other caches it is plain cache calls (add + incr, atomic on every backend), exact within one process
 (local memory) and approximate across processes.
+
+On Redis the same script can also append one value to a list when the request is counted and the keys it reads along
+still hold what the caller expects (a `Push`): the API hands out an answer its worker remembers that way, counted,
+checked and audited in one round trip (signer/api.py).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 
 from signer import rediscache
 
-# KEYS: current window, previous window, then any keys to read along. ARGV: limit, weight of the previous window,
-# seconds to keep the counter. Returns {allowed (0/1), current count, previous count, values read along...}.
+# KEYS: current window, previous window, the list to push to, then any keys to read along. ARGV: limit, weight of the
+# previous window, seconds to keep the counter, the value to push ('' for none), then the value expected under each
+# key read along. Returns {allowed (0/1), current count, previous count, pushed (0/1), values read along...}: the
+# value is pushed only if the request is counted and every key read along holds exactly its expected value.
 _TAKE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -37,8 +43,17 @@ if math.ceil(previous * tonumber(ARGV[2])) + current < tonumber(ARGV[1]) then
   current = redis.call('INCR', KEYS[1])
   if current == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 end
-local answer = {allowed, current, previous}
-for i = 3, #KEYS do answer[#answer + 1] = redis.call('GET', KEYS[i]) end
+local answer = {allowed, current, previous, 0}
+local push = allowed == 1 and ARGV[4] ~= ''
+for i = 4, #KEYS do
+  local value = redis.call('GET', KEYS[i])
+  answer[#answer + 1] = value
+  if value ~= ARGV[i + 1] then push = false end
+end
+if push then
+  redis.call('RPUSH', KEYS[3], ARGV[4])
+  answer[4] = 1
+end
 return answer
 """
 
@@ -52,6 +67,16 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
+class Push:
+    """A value to append to the list `key` if the request is counted and every key read along still holds its value
+    in `expect` (cache key -> value, compared as the cache stores them)."""
+
+    key: str
+    value: bytes
+    expect: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class Count:
     """What the counter saw: whether one more fits, and the counts it decided on."""
 
@@ -61,7 +86,14 @@ class Count:
     elapsed: float  # seconds into the current window
     current: int
     previous: int
-    read: dict[str, object] = field(default_factory=dict)
+    raw: dict[str, object] = field(default_factory=dict)  # the values read along, as Redis returned them
+    pushed: bool = False  # whether the Push given to take() was made
+
+    @property
+    def read(self) -> dict[str, object]:
+        """The values read along (key -> value, missing keys absent), decoded when asked for: an answer the
+        worker remembers needs none of them."""
+        return {name: rediscache.decode(value) for name, value in self.raw.items()}
 
     def wait(self) -> int:
         """Seconds until one more fits, if nothing else is counted (Retry-After)."""
@@ -103,27 +135,35 @@ class SlidingWindow:
             cache.set(self.current_key, 1, 2 * self.duration)
             return 1
 
-    def take(self, *, read_along: Sequence[str] = ()) -> Count:
+    def take(self, *, read_along: Sequence[str] = (), push: Push | None = None) -> Count:
         """Count one if it fits (refusals are not counted, as in DRF).
 
         `read_along` names cache keys the caller is about to read anyway: on Redis they are read in the same round
-        trip and returned in `Count.read` (key -> value, missing keys absent); elsewhere `read` is empty."""
+        trip and returned in `Count.read` (key -> value, missing keys absent); elsewhere `read` is empty. `push`, on
+        Redis only, is made in the same round trip if the request is counted and the keys read along hold what it
+        expects (`Count.pushed`); it needs an expected value for every key read along."""
         if rediscache.is_redis():
-            return self._take_on_redis(read_along)
+            return self._take_on_redis(read_along, push)
         seen = self.peek()
         if not seen.allowed:
             return seen
         return replace(seen, current=self.add())
 
-    def _take_on_redis(self, read_along: Sequence[str]) -> Count:
-        keys = [rediscache.key(name) for name in (self.current_key, self.previous_key, *read_along)]
-        allowed, current, previous, *values = rediscache.run_script(
-            _TAKE, keys=keys, args=[self.limit, repr(self.weight), 2 * self.duration]
+    def _take_on_redis(self, read_along: Sequence[str], push: Push | None) -> Count:
+        if push is not None and not all(name in push.expect for name in read_along):
+            push = None
+        keys = [
+            rediscache.key(name)
+            for name in (self.current_key, self.previous_key, push.key if push else self.current_key, *read_along)
+        ]
+        args: list[object] = [self.limit, repr(self.weight), 2 * self.duration, push.value if push else ""]
+        if push is not None:
+            args += [rediscache.encode(push.expect[name]) for name in read_along]
+        allowed, current, previous, pushed, *values = rediscache.run_script(_TAKE, keys=keys, args=args)
+        raw = {name: value for name, value in zip(read_along, values, strict=True) if value is not None}
+        return Count(
+            bool(allowed), self.limit, self.duration, self.elapsed, int(current), int(previous), raw, bool(pushed)
         )
-        read = {
-            name: rediscache.decode(value) for name, value in zip(read_along, values, strict=True) if value is not None
-        }
-        return Count(bool(allowed), self.limit, self.duration, self.elapsed, int(current), int(previous), read)
 
     def _count(self, current: int, previous: int) -> Count:
         allowed = math.ceil(previous * self.weight) + current < self.limit

@@ -9,7 +9,9 @@ tightly (SIGNER_STS_RATE, `sts_budget_take`, called by the credential cache only
 
 One cache round trip per request (a sliding-window counter, signer/sliding_window.py), where DRF's own throttles make
 two; on Redis the policy cache's version and the caller's revocation epoch, which /sign and /sts read next, come
-back in the same round trip.
+back in the same round trip. When the view has an answer its worker remembers (`view.remembered`, a
+services.Remembered), the same round trip also writes that answer's audit row, if the version and the epoch are
+still the ones the answer was resolved under (signer/api.py).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from signer import refusals
+from signer import audit, rediscache, refusals
 from signer.errors import StsThrottled
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
 from signer.revocation import epoch_key
-from signer.sliding_window import Count, SlidingWindow, parse_rate
+from signer.sliding_window import Count, Push, SlidingWindow, parse_rate
 
 CACHE_FORMAT = "throttle:%(scope)s:%(ident)s"
 # The view's `throttle_scope` -> the setting holding its rate (read on every request, as DRF's ScopedRateThrottle).
@@ -49,7 +51,9 @@ class SignerRateThrottle(BaseThrottle):
         ident = str(request.user.pk) if authenticated else client_ip(request) or ""
         window = SlidingWindow(CACHE_FORMAT % {"scope": scope, "ident": ident}, limit, duration)
         read_along = [POLICY_VERSION_KEY, *([epoch_key(request.user.pk)] if authenticated else [])]
-        self.count = window.take(read_along=read_along if scope == "sign" else [])
+        remembered = getattr(view, "remembered", None) if scope == "sign" else None
+        push = Push(audit.OUTBOX, remembered.audit_row, remembered.expect) if remembered is not None else None
+        self.count = window.take(read_along=read_along if scope == "sign" else [], push=push)
         if not self.count.allowed:
             refusals.throttled(request, scope)
         return self.count.allowed
@@ -58,6 +62,10 @@ class SignerRateThrottle(BaseThrottle):
         """Seconds until the next request fits, if no other comes (Retry-After)."""
         return self.count.wait() if self.count is not None else None
 
+    def recorded(self) -> bool:
+        """Whether the count also wrote the audit row of the view's remembered answer (which may then be given)."""
+        return self.count is not None and self.count.pushed
+
     def policy_cache_version(self) -> str | None:
         """The policy cache's version if it was read along with the count (on Redis, for /sign and /sts)."""
         return self.read_along(POLICY_VERSION_KEY)
@@ -65,7 +73,8 @@ class SignerRateThrottle(BaseThrottle):
     def read_along(self, key: str) -> str | None:
         """A value read along with the count (on Redis, for /sign and /sts): the policy cache's version, the
         caller's revocation epoch (signer/revocation.py)."""
-        value = self.count.read.get(key) if self.count is not None else None
+        raw = self.count.raw.get(key) if self.count is not None else None
+        value = rediscache.decode(raw) if raw is not None else None
         return value if isinstance(value, str) else None
 
 

@@ -61,11 +61,11 @@ def test_the_throttle_counts_per_user(
     assert api.get("/sign", token=bob_token).status_code == 200
 
 
-def test_a_cached_sign_costs_two_redis_round_trips(
+def test_a_cached_sign_costs_one_redis_round_trip(
     redis_cache: str, api: Api, alice_token: str, settings: Any, policy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The throttle's count and the policy cache's version in one EVALSHA, the audit row in one RPUSH: nothing else
-    once this worker holds the user's policy and credentials."""
+    """The throttle's count, the policy cache's version and the revocation epoch read along, and the audit row, in
+    one EVALSHA: nothing else once this worker holds the user's policy and credentials."""
     settings.SIGNER_AUDIT = "outbox"
     for _ in range(2):
         assert api.get("/sign", token=alice_token).status_code == 200
@@ -81,9 +81,37 @@ def test_a_cached_sign_costs_two_redis_round_trips(
     answer = api.get("/sign", token=alice_token)
     monkeypatch.undo()
     assert answer.status_code == 200
-    assert sent == ["EVALSHA", "RPUSH"]
+    assert sent == ["EVALSHA"]
     # An edit is still seen by the very next request (the version read along with the count moved).
     policy.statements = [{"effect": "allow", "action": ["name/cos:GetService"], "resource": ["*"]}]
     policy.save()
     edited = api.get("/sign", token=alice_token).json()["data"]["credentials"]["tmpSecretId"]
     assert edited != answer.json()["data"]["credentials"]["tmpSecretId"]
+
+
+@pytest.mark.parametrize(
+    ("limit", "held", "pushed"),
+    [
+        ("3/min", "v1", True),  # counted, and the key read along holds what the push expects
+        ("3/min", "v2", False),  # counted, but the key moved: nothing pushed
+        ("0/min", "v1", False),  # refused: nothing counted, nothing pushed
+    ],
+)
+def test_the_counts_push_is_made_only_if_the_request_is_counted_and_nothing_moved(
+    redis_cache: str, limit: str, held: str, pushed: bool
+) -> None:
+    from django.core.cache import cache
+
+    from signer import rediscache
+    from signer.sliding_window import Push, SlidingWindow, parse_rate
+
+    cache.set("version", held)
+    window = SlidingWindow("throttle:test:push", *parse_rate(limit))
+    count = window.take(read_along=["version"], push=Push("pushed", b"row", {"version": "v1"}))
+    assert count.pushed is pushed
+    assert count.read == {"version": held}
+    assert count.current == (0 if limit == "0/min" else 1)
+    assert rediscache.connection().lrange(rediscache.key("pushed"), 0, -1) == ([b"row"] if pushed else [])
+    # A push that does not say what it expects of every key read along is never made.
+    partial = window.take(read_along=["version", "other"], push=Push("pushed", b"row", {"version": held}))
+    assert not partial.pushed
