@@ -202,24 +202,29 @@ def sort_rows(objects: list[cos.ObjectInfo], sort: str) -> list[cos.ObjectInfo]:
 
 @dataclass(frozen=True)
 class Listing:
-    """Where the page is: the folder, the search within it, the sort, this page's marker and the earlier ones."""
+    """Where the page is: the folder, the search within it, the sort, this page's marker and the earlier ones, and
+    its number (carried in the query string too: the trail keeps only the last MARKER_TRAIL markers)."""
 
     prefix: str
     search: str
     sort: str
     marker: str
     trail: list[str]
+    number: int = 1
 
     @classmethod
     def from_query(cls, request: HttpRequest, default_prefix: str) -> Listing:
         sort = request.GET.get("sort", "")
         search = request.GET.get("q", "").strip()
+        marker = request.GET.get("marker", "")
+        trail = request.GET.getlist("trail")[-MARKER_TRAIL:]
         return cls(
             prefix=request.GET.get("prefix") or default_prefix,
             search=search.lstrip("/"),
             sort=sort if sort in SORTS else "",
-            marker=request.GET.get("marker", ""),
-            trail=request.GET.getlist("trail")[-MARKER_TRAIL:],
+            marker=marker,
+            trail=trail,
+            number=_page_number(request.GET.get("page", ""), marker, trail),
         )
 
     @property
@@ -227,24 +232,44 @@ class Listing:
         """COS's Prefix: a search is a prefix of names within the folder, as the COS console's search is."""
         return self.prefix + self.search
 
-    def url(self, region: str, bucket: str, *, marker: str = "", trail: list[str] | None = None, **query: str) -> str:
+    def url(
+        self,
+        region: str,
+        bucket: str,
+        *,
+        marker: str = "",
+        trail: list[str] | None = None,
+        number: int = 1,
+        **query: str,
+    ) -> str:
         base = {"prefix": self.prefix, "q": self.search, "sort": self.sort}
-        return objects_url(region, bucket, trail=trail, **{**base, "marker": marker, **query})
+        page = str(number) if marker and number > 1 else ""
+        return objects_url(region, bucket, trail=trail, **{**base, "marker": marker, "page": page, **query})
 
     def previous_url(self, region: str, bucket: str) -> str | None:
         if not self.marker:
             return None
         if not self.trail:  # the trail was cut (MARKER_TRAIL): back to the first page
             return self.url(region, bucket)
-        return self.url(region, bucket, marker=self.trail[-1], trail=self.trail[:-1])
+        return self.url(region, bucket, marker=self.trail[-1], trail=self.trail[:-1], number=self.number - 1)
 
     def next_url(self, region: str, bucket: str, next_marker: str) -> str:
-        return self.url(region, bucket, marker=next_marker, trail=[*self.trail, self.marker][-MARKER_TRAIL:])
+        trail = [*self.trail, self.marker][-MARKER_TRAIL:]
+        return self.url(region, bucket, marker=next_marker, trail=trail, number=self.number + 1)
 
     def sort_url(self, region: str, bucket: str, field: str) -> str:
         """The first page sorted by `field`, the other way round when the page is already sorted by it."""
         sort = f"-{field}" if self.sort == field else field
-        return self.url(region, bucket, sort=sort, marker=self.marker, trail=self.trail)
+        return self.url(region, bucket, sort=sort, marker=self.marker, trail=self.trail, number=self.number)
+
+
+def _page_number(given: str, marker: str, trail: list[str]) -> int:
+    """The page's number: 1 without a marker; else the one the link carries, never less than the trail implies (a
+    hand-made or older link without one counts its trail)."""
+    if not marker:
+        return 1
+    least = len(trail) + 1
+    return max(least, int(given)) if given.isdigit() and len(given) <= 7 else least
 
 
 def capabilities(access: UserAccess, *, region: str, bucket: str) -> dict[str, list[str]]:
@@ -353,7 +378,7 @@ def objects(request: HttpRequest, region: str, bucket: str) -> HttpResponse:
         "page": page,
         "listing": listing,
         "marker": listing.marker,
-        "page_number": len(listing.trail) + 1 if listing.marker else 1,
+        "page_number": listing.number,
         "next_url": listing.next_url(region, bucket, page.next_marker) if page.is_truncated else None,
         "previous_url": listing.previous_url(region, bucket),
         "first_url": listing.url(region, bucket) if listing.marker else None,

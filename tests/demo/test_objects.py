@@ -259,20 +259,35 @@ def test_it_carries_the_marker_trail_for_previous_and_caps_it() -> None:
     query_string = {"prefix": "users/alice/", "q": "ph", "sort": "-size", "marker": "m2", "trail": ["", "m1"]}
     request = RequestFactory().get("/", query_string)
     listing = Listing.from_query(request, "")
+    assert listing.number == 3  # a link without a number counts its trail
     assert query(listing.next_url(REGION, "b-1", "m3")) == {
         "prefix": ["users/alice/"],
         "q": ["ph"],
         "sort": ["-size"],
         "marker": ["m3"],
+        "page": ["4"],
         "trail": ["", "m1", "m2"],
     }
     assert query(listing.previous_url(REGION, "b-1"))["marker"] == ["m1"]
     assert query(listing.previous_url(REGION, "b-1"))["trail"] == [""]
+    assert query(listing.previous_url(REGION, "b-1"))["page"] == ["2"]
     assert query(listing.sort_url(REGION, "b-1", "size"))["sort"] == ["size"]  # the other way round
+    assert query(listing.sort_url(REGION, "b-1", "size"))["page"] == ["3"]
+    second = Listing.from_query(RequestFactory().get("/", {"marker": "m1", "trail": [""], "page": "2"}), "")
+    assert "page" not in query(second.previous_url(REGION, "b-1"))  # the first page has no number in its link
 
-    long = RequestFactory().get("/", {"marker": "m99", "trail": [f"m{i}" for i in range(99)]})
+    # The trail keeps the last 20 markers; the page number goes on counting.
+    long = RequestFactory().get("/", {"marker": "m99", "trail": [f"m{i}" for i in range(99)], "page": "100"})
     capped = Listing.from_query(long, "")
     assert len(capped.trail) == 20
-    assert len(query(capped.next_url(REGION, "b-1", "m100"))["trail"]) == 20
+    assert capped.number == 100
+    onward = query(capped.next_url(REGION, "b-1", "m100"))
+    assert len(onward["trail"]) == 20
+    assert onward["page"] == ["101"]
     first = RequestFactory().get("/", {"marker": "m1"})  # no trail (cut, or a hand-made link): back to the start
     assert Listing.from_query(first, "").previous_url(REGION, "b-1") == f"/buckets/{REGION}/b-1/"
+    # A number the trail contradicts, or junk, gives way to what the trail implies; the first page is page 1.
+    for page in ("1", "-5", "x", "9" * 30):
+        odd = RequestFactory().get("/", {"marker": "m2", "trail": ["", "m1"], "page": page})
+        assert Listing.from_query(odd, "").number == 3
+    assert Listing.from_query(RequestFactory().get("/", {"page": "7"}), "").number == 1
