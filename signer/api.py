@@ -175,7 +175,7 @@ class CredentialsApi(SignerApiView):
         return Response(self.envelope(credentials))
 
     def get(self, request: Request) -> Response:
-        policy = request.query_params.get("policy", "")
+        policy = request.query_params.get("policy", "").strip()  # as POST's CharField trims it
         if len(policy) > 100:
             raise exceptions.ValidationError({"policy": "Ensure this field has no more than 100 characters."})
         return self._issue(request, policy=policy, scopes=None)
