@@ -1,5 +1,5 @@
 """What the browser tests that drive cos-js-sdk-v5 on a page of their own share: the SDK's file, and temporary keys
-from localcloud's STS in the shape the SDK's getAuthorization callback takes."""
+from localcloud's STS in the shape the SDK's getAuthorization callback takes, and one SDK call made on the page."""
 
 from __future__ import annotations
 
@@ -39,3 +39,26 @@ def sdk_options(localcloud: RunningServer, bucket: str, actions: list[str], reso
             "ExpiredTime": creds.expires_at,
         },
     }
+
+
+# Each call resolves to {ok, data} (with the headers the page may read) or {ok: false, error}.
+CALL = """
+async ([options, method, params]) => {
+  const cos = new COS({
+    Domain: options.domain,
+    Protocol: 'http:',
+    getAuthorization: (scope, callback) => callback(options.credentials),
+  });
+  try {
+    const data = await cos[method](Object.assign({Bucket: options.bucket, Region: options.region}, params));
+    return {ok: true, data: JSON.parse(JSON.stringify(data))};
+  } catch (err) {
+    return {ok: false, error: {statusCode: err.statusCode, code: (err.error && err.error.Code) || err.code || ''}};
+  }
+}
+"""
+
+
+def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:
+    """`cos[method]({Bucket, Region, ...params})` on the page, with the keys and Domain of `settings` (sdk_options)."""
+    return dict(page.evaluate(CALL, [settings, method, params]))

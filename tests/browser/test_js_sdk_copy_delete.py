@@ -11,7 +11,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.server import RunningServer
-from tests.browser.js_sdk import SDK, sdk_options
+from tests.browser.js_sdk import SDK, call, sdk_options
 from tests.net import static_site
 
 pytestmark = pytest.mark.browser
@@ -20,23 +20,6 @@ REGION = "ap-guangzhou"
 BUCKET = "jscopy-1250000000"
 PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>copy and delete</title>
 <script src="/cos-js-sdk-v5.min.js"></script></head><body></body></html>"""
-# Each call resolves to {ok, data} or {ok: false, error}: what the page would show its user.
-CALL = """
-async ([options, method, params]) => {
-  const cos = new COS({
-    Domain: options.domain,
-    Protocol: 'http:',
-    getAuthorization: (scope, callback) => callback(options.credentials),
-  });
-  try {
-    const data = await cos[method](Object.assign({Bucket: options.bucket, Region: options.region}, params));
-    delete data.headers;
-    return {ok: true, data: data};
-  } catch (err) {
-    return {ok: false, error: {statusCode: err.statusCode, code: (err.error && err.error.Code) || err.code || ''}};
-  }
-}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +58,6 @@ def root(localcloud: RunningServer, page_server: str) -> CosS3Client:
 def options(localcloud: RunningServer, *actions: str) -> dict[str, Any]:
     """Temporary keys for users/alice/ only, in the shape getAuthorization hands to cos-js-sdk-v5."""
     return sdk_options(localcloud, BUCKET, list(actions), ["users/alice/*"])
-
-
-def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:
-    return dict(page.evaluate(CALL, [settings, method, params]))
 
 
 def source(key: str) -> str:

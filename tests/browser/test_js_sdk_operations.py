@@ -20,7 +20,7 @@ from qcloud_cos import CosS3Client
 
 from localcloud.server import RunningServer
 from qcloud.endpoints import local_bucket_url
-from tests.browser.js_sdk import SDK, sdk_options
+from tests.browser.js_sdk import SDK, call, sdk_options
 from tests.cos_sdk import cos_client
 from tests.net import static_site
 
@@ -43,22 +43,6 @@ EXPOSED = [
     "x-cos-tagging-count",
     "x-cos-server-side-encryption",
 ]
-# Each call resolves to {ok, data} (with the headers the page may read) or {ok: false, error}.
-CALL = """
-async ([options, method, params]) => {
-  const cos = new COS({
-    Domain: options.domain,
-    Protocol: 'http:',
-    getAuthorization: (scope, callback) => callback(options.credentials),
-  });
-  try {
-    const data = await cos[method](Object.assign({Bucket: options.bucket, Region: options.region}, params));
-    return {ok: true, data: JSON.parse(JSON.stringify(data))};
-  } catch (err) {
-    return {ok: false, error: {statusCode: err.statusCode, code: (err.error && err.error.Code) || err.code || ''}};
-  }
-}
-"""
 # getObjectUrl signed by the SDK, then fetched by the page: status, the headers it may read, the body's text.
 FETCH_SIGNED = """
 async ([options, params]) => {
@@ -117,10 +101,6 @@ def bucket(root: CosS3Client, page_server: str) -> str:
 def sdk_page(page: Any, page_server: str) -> Any:
     page.goto(page_server + "/")
     return page
-
-
-def call(page: Any, settings: dict[str, Any], method: str, **params: Any) -> dict[str, Any]:
-    return dict(page.evaluate(CALL, [settings, method, params]))
 
 
 def ok(result: dict[str, Any]) -> dict[str, Any]:
