@@ -57,10 +57,8 @@ def policy_remembered(user: AbstractBaseUser, name: str | None = None) -> tuple[
     if held is None:
         return None
     version, policies = held
-    for policy in policies:
-        if policy.name == name or not name:
-            return policy, version
-    return None
+    chosen = [policy for policy in policies if policy.name == name] if name else policies[:1]
+    return (chosen[0], version) if chosen else None
 
 
 def policy_for_user(

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from signer import audit, rediscache, refusals
+from signer import audit, refusals
 from signer.errors import StsThrottled
 from signer.net import client_ip
 from signer.policy_cache import POLICY_VERSION_KEY
@@ -73,8 +73,7 @@ class SignerRateThrottle(BaseThrottle):
     def read_along(self, key: str) -> str | None:
         """A value read along with the count (on Redis, for /sign and /sts): the policy cache's version, the
         caller's revocation epoch (signer/revocation.py)."""
-        raw = self.count.raw.get(key) if self.count is not None else None
-        value = rediscache.decode(raw) if raw is not None else None
+        value = self.count.read.get(key) if self.count is not None else None
         return value if isinstance(value, str) else None
 
 
