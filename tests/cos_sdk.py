@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from qcloud_cos import CosConfig, CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from localcloud.credentials import IssuedCredentials
 
 REGION = "ap-guangzhou"
 
@@ -52,3 +54,18 @@ def bucket_url(server: Address, bucket: str, region: str = REGION) -> str:
     """`http://<bucket>.cos.<region>.localhost:<port>`: where a browser reaches the bucket (Python cannot resolve it:
     send to server's address with Host bucket_host() instead)."""
     return f"http://{bucket_host(server, bucket, region)}"
+
+
+def presigned_download(keys: IssuedCredentials, domain: str, bucket: str, key: str, region: str = REGION) -> str:
+    """A presigned GET from cos-python-sdk-v5 for `bucket` at `domain` (Domain mode signs the host, without port),
+    with the temporary keys' token appended as COS expects (the SDK leaves it out of a presigned URL)."""
+    config = CosConfig(
+        Region=region,
+        SecretId=keys.secret_id,
+        SecretKey=keys.secret_key,
+        Token=keys.token,
+        Scheme="http",
+        Domain=domain,
+    )
+    url: str = CosS3Client(config).get_presigned_download_url(Bucket=bucket, Key=key, Expired=300)
+    return url + "&x-cos-security-token=" + quote(keys.token, safe="")

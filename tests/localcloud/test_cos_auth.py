@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 import requests
 import time_machine
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 from tencentcloud.common import credential
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -23,7 +23,7 @@ from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Config
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer, start_in_thread
 from qcloud.cos_signature import make_authorization
-from tests.cos_sdk import bucket_host
+from tests.cos_sdk import bucket_host, presigned_download
 from tests.localcloud.conftest import REGION, allow, cos_client, cos_error, deny, new_bucket_name, policy, resource
 from tests.net import via_loopback
 
@@ -185,16 +185,7 @@ def test_it_serves_presigned_urls_and_refuses_tampered_ones(
     root.put_object(Bucket=bucket, Key="users/alice/photo one.jpg", Body=b"jpeg bytes")
     root.put_object(Bucket=bucket, Key="users/alice/other.jpg", Body=b"other bytes")
     creds = issue(alice_policy(bucket))
-    config = CosConfig(
-        Region=REGION,
-        SecretId=creds.secret_id,
-        SecretKey=creds.secret_key,
-        Token=creds.token,
-        Scheme="http",
-        Domain=bucket_host(localcloud, bucket),
-    )
-    url = CosS3Client(config).get_presigned_download_url(Bucket=bucket, Key="users/alice/photo one.jpg", Expired=300)
-    url += "&x-cos-security-token=" + quote(creds.token, safe="")
+    url = presigned_download(creds, bucket_host(localcloud, bucket), bucket, "users/alice/photo one.jpg")
     assert url.startswith(f"http://{bucket}.cos.{REGION}.localhost:{localcloud.port}/users/alice/photo%20one.jpg?")
 
     def get(url: str) -> requests.Response:

@@ -10,13 +10,13 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import requests
-from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos import CosS3Client
 
 from localcloud.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from localcloud.credentials import IssuedCredentials
 from localcloud.server import RunningServer
 from qcloud.cos_signature import make_authorization
-from tests.cos_sdk import REGION, bucket_host, bucket_url, cos_client
+from tests.cos_sdk import REGION, bucket_host, bucket_url, cos_client, presigned_download
 from tests.localcloud.conftest import allow, parse_xml, policy, resource
 from tests.net import via_loopback
 
@@ -217,20 +217,6 @@ def test_it_binds_a_path_style_signature_to_its_bucket(
     assert f"must sign the host header with its bucket's virtual host '{other}.cos.{REGION}.localhost'" in message
 
 
-def presigned(creds: IssuedCredentials, domain: str, bucket: str, key: str) -> str:
-    """A presigned GET from cos-python-sdk-v5 for `bucket` at `domain` (Domain mode signs the host, without port)."""
-    config = CosConfig(
-        Region=REGION,
-        SecretId=creds.secret_id,
-        SecretKey=creds.secret_key,
-        Token=creds.token,
-        Scheme="http",
-        Domain=domain,
-    )
-    url: str = CosS3Client(config).get_presigned_download_url(Bucket=bucket, Key=key, Expired=300)
-    return url + "&x-cos-security-token=" + quote(creds.token or "", safe="")
-
-
 def fetch(url: str, host: str | None = None) -> requests.Response:
     """GET as Chromium would (to the loopback address), optionally with another Host than the URL names."""
     target, headers = via_loopback(url)
@@ -252,7 +238,7 @@ def test_it_refuses_a_presigned_link_sent_to_another_bucket_or_region(
     for client, name in ((root, bucket), (root, other), (shanghai, far)):
         client.put_object(Bucket=name, Key="same.txt", Body=name.encode())
     reader = issue(policy(allow(["name/cos:GetObject"], ["qcs::cos:*:uid/1250000000:*/*"])))
-    url = presigned(reader, bucket_host(localcloud, bucket), bucket, "same.txt")
+    url = presigned_download(reader, bucket_host(localcloud, bucket), bucket, "same.txt")
     assert url.startswith(f"http://{bucket}.cos.{REGION}.localhost:{localcloud.port}/same.txt?")
     assert fetch(url).content == bucket.encode()
 
@@ -270,5 +256,7 @@ def test_it_refuses_a_presigned_link_sent_to_another_bucket_or_region(
     assert path == bucket_url(localcloud, bucket)
 
     # A link signed for the bare address, as path-style links were before, reads nothing anywhere.
-    unbound = presigned(reader, f"{localcloud.host}:{localcloud.port}/cos/{REGION}/{bucket}", bucket, "same.txt")
+    unbound = presigned_download(
+        reader, f"{localcloud.host}:{localcloud.port}/cos/{REGION}/{bucket}", bucket, "same.txt"
+    )
     assert code(fetch(unbound)) == (403, "SignatureDoesNotMatch")
