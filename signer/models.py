@@ -212,6 +212,8 @@ class IssuedCredential(models.Model):
 
     # When the credentials were delivered (not when the row reached the table: see signer/audit.py's outbox).
     created = models.DateTimeField(verbose_name=_("created"), default=timezone.now, db_index=True)
+    # No index of its own: the (user, -created) index below leads with the user, and serves every lookup by user
+    # (a user's history, SET_NULL when a user is deleted) at one index less to write per delivery.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -219,6 +221,7 @@ class IssuedCredential(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     username = models.CharField(verbose_name=_("username"), max_length=150, db_index=True)
     policy = models.ForeignKey(

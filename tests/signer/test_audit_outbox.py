@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
 from signer import audit, checks, services
@@ -123,6 +124,18 @@ def test_a_row_outlives_its_deleted_user_by_name(outbox: str, alice: Any) -> Non
     assert audit.drain() == 1
     row = IssuedCredential.objects.get()
     assert (row.user, row.username) == (None, "alice")
+
+
+def test_a_users_rows_are_found_through_one_index(db: None, alice: Any) -> None:
+    """Each delivery writes every index of the table: a user's rows (their history, SET_NULL when the user is deleted)
+    are found through (user, -created), which leads with the user, and no second index on user_id alone."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, IssuedCredential._meta.db_table)
+    indexes = [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
+    assert ["user_id", "created"] in indexes
+    assert ["user_id"] not in indexes
+    services.credentials_issue(user=alice)
+    assert IssuedCredential.objects.filter(user=alice).count() == 1
 
 
 def test_it_writes_the_row_directly_when_redis_cannot_take_it(outbox: str, alice: Any, settings: Any) -> None:
