@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from qcloud import policy as cam
 from signer import audit, selectors, services
 from signer.admin_simulator import simulation_result
-from signer.admin_users import NO_RECALL
+from signer.admin_users import NO_RECALL, local_time
 from signer.errors import SignerError
 from signer.forms import AccessPolicyForm, CloudAccountForm, PolicySimulatorForm
 from signer.identity import keys as identity_keys
@@ -76,7 +76,7 @@ class CloudAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 messages.ERROR,
             )
 
-    @admin.display(description="Issued credentials")
+    @admin.display(description=gettext_lazy("Issued credentials"))
     def issued_credentials(self, account: CloudAccount) -> str:
         return issued_until_text(IssuedCredential.objects.filter(account=account)) if account.pk else "-"
 
@@ -123,7 +123,7 @@ class AccessPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for warning in getattr(form, "warnings", []):
             self.message_user(request, warning, messages.WARNING)
 
-    @admin.display(description="Issued credentials")
+    @admin.display(description=gettext_lazy("Issued credentials"))
     def issued_credentials(self, policy: AccessPolicy) -> str:
         return issued_until_text(IssuedCredential.objects.filter(policy=policy)) if policy.pk else "-"
 
@@ -171,11 +171,11 @@ def issued_until_text(issued: QuerySet[IssuedCredential]) -> str:
     handed out, but STS cannot recall what it issued."""
     latest = issued.filter(expired_time__gt=timezone.now()).aggregate(latest=Max("expired_time"))["latest"]
     if latest is None:
-        return "No credential issued here is still valid."
-    return (
-        f"The last credential already issued expires at {timezone.localtime(latest):%Y-%m-%d %H:%M:%S %Z}. "
-        f"{NO_RECALL} Saving a change stops cached ones from being handed out."
-    )
+        return _("No credential issued here is still valid.")
+    return _(
+        "The last credential already issued expires at %(until)s. %(no_recall)s Saving a change stops cached ones "
+        "from being handed out."
+    ) % {"until": local_time(latest), "no_recall": NO_RECALL}
 
 
 @admin.register(IssuedCredential)

@@ -5,6 +5,7 @@ list of cut-offs (the kill switch's audit)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,30 +17,45 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from knox.models import AuthToken
 
 from qcloud import policy as cam
 from signer.limits import LimitsError
-from signer.models import AccessRevocation
+from signer.models import AccessRevocation, ApiTokenInfo
 from signer.revocation import access_revoke, issued_valid_until
 from signer.selectors import policies_for_user
 
 User = get_user_model()
 
-NO_RECALL = "STS has no revocation: credentials already issued stay valid until they expire."
+NO_RECALL = gettext_lazy("STS has no revocation: credentials already issued stay valid until they expire.")
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as the admin shows it: the portal's time zone, to the second, with the zone's name."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S %Z}"
 
 
 def revoke_message(user: Any, by: str) -> str:
     revocation = access_revoke(user=user, reason="revoked in the admin", by=by)
     until = revocation.issued_valid_until
     issued = (
-        f"credentials already issued stay valid until {timezone.localtime(until):%Y-%m-%d %H:%M:%S %Z} ({NO_RECALL})"
+        _("credentials already issued stay valid until %(until)s (%(no_recall)s)")
+        % {"until": local_time(until), "no_recall": NO_RECALL}
         if until
-        else "no credential issued to them is still valid"
+        else _("no credential issued to them is still valid")
     )
-    return (
-        f"Access of {revocation.username} revoked: {revocation.tokens_ended} API token(s) and "
-        f"{revocation.sessions_ended} session(s) ended, cached credentials no longer handed out; {issued}"
-    )
+    tokens = ngettext("%(count)d API token", "%(count)d API tokens", revocation.tokens_ended) % {
+        "count": revocation.tokens_ended
+    }
+    sessions = ngettext("%(count)d session", "%(count)d sessions", revocation.sessions_ended) % {
+        "count": revocation.sessions_ended
+    }
+    return _(
+        "Access of %(user)s revoked: %(tokens)s and %(sessions)s ended, cached credentials no longer handed out; "
+        "%(issued)s"
+    ) % {"user": revocation.username, "tokens": tokens, "sessions": sessions, "issued": issued}
 
 
 admin.site.unregister(User)
@@ -52,7 +68,7 @@ class PortalUserAdmin(UserAdmin):  # type: ignore[type-arg]
     readonly_fields = [*UserAdmin.readonly_fields, "issued_credentials", "effective_policies"]
     fieldsets = [
         *(UserAdmin.fieldsets or []),
-        ("Cloud access", {"fields": ["issued_credentials", "effective_policies"]}),
+        (gettext_lazy("Cloud access"), {"fields": ["issued_credentials", "effective_policies"]}),
     ]
 
     def get_urls(self) -> list[URLPattern]:
@@ -71,53 +87,53 @@ class PortalUserAdmin(UserAdmin):  # type: ignore[type-arg]
         self.message_user(request, revoke_message(user, request.user.get_username()), messages.WARNING)
         return HttpResponseRedirect(reverse("admin:auth_user_change", args=[user.pk]))
 
-    @admin.action(description="Revoke access now (tokens, sessions, cached credentials)")
+    @admin.action(description=gettext_lazy("Revoke access now (tokens, sessions, cached credentials)"))
     def revoke_access(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for user in queryset:
             self.message_user(request, revoke_message(user, request.user.get_username()), messages.WARNING)
 
-    @admin.display(description="Issued credentials")
+    @admin.display(description=gettext_lazy("Issued credentials"))
     def issued_credentials(self, user: Any) -> str:
         if user.pk is None:
             return "-"
         until = issued_valid_until(user.pk)
         if until is None:
-            return "No credential issued to this user is still valid."
-        return f"The last credential issued expires at {timezone.localtime(until):%Y-%m-%d %H:%M:%S %Z}. {NO_RECALL}"
+            return _("No credential issued to this user is still valid.")
+        return _("The last credential issued expires at %(until)s. %(no_recall)s") % {
+            "until": local_time(until),
+            "no_recall": NO_RECALL,
+        }
 
-    @admin.display(description="Effective policies")
+    @admin.display(description=gettext_lazy("Effective policies"))
     def effective_policies(self, user: Any) -> str:
         if user.pk is None:
             return "-"
         policies = policies_for_user(user)
         if not policies:
-            return "No access policy (directly or through a group): no credentials can be issued."
+            return _("No access policy (directly or through a group): no credentials can be issued.")
         rows = []
         for index, access_policy in enumerate(policies):
             direct = access_policy.users.filter(pk=user.pk).exists()
             groups = ", ".join(access_policy.groups.filter(user=user).values_list("name", flat=True))
-            source = "direct" if direct else ""
-            source = ", ".join(filter(None, [source, f"groups: {groups}" if groups else ""]))
+            sources = [_("assigned directly")] if direct else []
+            if groups:
+                sources.append(_("through groups: %(groups)s") % {"groups": groups})
             try:
                 document = json.dumps(access_policy.render(user).to_dict(), indent=2, ensure_ascii=False)
             except (cam.PolicyError, LimitsError) as exc:
-                document = f"cannot be rendered: {exc}"
+                document = _("cannot be rendered: %(error)s") % {"error": exc}
             rows.append(
                 (
                     access_policy.name,
-                    " (default)" if index == 0 else "",
-                    access_policy.priority,
-                    source,
+                    _(" (default)") if index == 0 else "",
+                    _("priority %(priority)d") % {"priority": access_policy.priority},
+                    ", ".join(sources),
                     document,
                 )
             )
         return format_html(
             '<div class="signer-effective">{}</div>',
-            format_html_join(
-                "",
-                "<p><strong>{}</strong>{} · priority {} · {}</p><pre>{}</pre>",
-                rows,
-            ),
+            format_html_join("", "<p><strong>{}</strong>{} · {} · {}</p><pre>{}</pre>", rows),
         )
 
 
@@ -139,3 +155,55 @@ class AccessRevocationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: AccessRevocation | None = None) -> bool:
         return False
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """knox's API tokens in the portal's words (knox's own admin lists its hash and English field names): which token
+    (its first characters, as the My access page shows them), named what, whose, since when, until when, last used.
+    Tokens are made by signing in (`/api/auth/login`, My access), never here; deleting one revokes it."""
+
+    list_display = ["prefix", "token_name", "owner", "created_at", "expires", "last_used"]
+    list_select_related = ["user", "info"]
+    search_fields = ["user__username", "token_key", "info__name"]
+    ordering = ["-created"]
+    # The same columns on the token's own page, read-only (mypy wants each as its own literal).
+    fields = ["prefix", "token_name", "owner", "created_at", "expires", "last_used"]
+    readonly_fields = ["prefix", "token_name", "owner", "created_at", "expires", "last_used"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("Token"), ordering="token_key")
+    def prefix(self, token: AuthToken) -> str:
+        return f"{token.token_key}…"
+
+    @admin.display(description=gettext_lazy("Name"), ordering="info__name")
+    def token_name(self, token: AuthToken) -> str | None:
+        info: ApiTokenInfo | None = getattr(token, "info", None)  # None for a token made before names were kept
+        return info.name if info is not None else None
+
+    @admin.display(description=gettext_lazy("user"), ordering="user__username")
+    def owner(self, token: AuthToken) -> str:
+        return str(token.user.get_username())
+
+    @admin.display(description=gettext_lazy("Created"), ordering="created")
+    def created_at(self, token: AuthToken) -> datetime:
+        created: datetime = token.created  # knox has no type hints
+        return created
+
+    @admin.display(description=gettext_lazy("Expires"), ordering="expiry")
+    def expires(self, token: AuthToken) -> datetime | None:
+        expiry: datetime | None = token.expiry
+        return expiry
+
+    @admin.display(description=gettext_lazy("Last used"), ordering="info__last_used")
+    def last_used(self, token: AuthToken) -> datetime | None:
+        info: ApiTokenInfo | None = getattr(token, "info", None)
+        return info.last_used if info is not None else None

@@ -38,7 +38,7 @@ class CloudAccount(models.Model):
     )
     secret_id = models.CharField(_("SecretId"), max_length=128)
     # Fernet ciphertext of the SecretKey (settings.PORTAL_SECRETS_KEYS); the plaintext is never stored.
-    secret_key_encrypted = models.TextField(editable=False)
+    secret_key_encrypted = models.TextField(verbose_name=_("encrypted SecretKey"), editable=False)
     default_region = models.CharField(verbose_name=_("default region"), max_length=32, default="ap-guangzhou")
     role_arn = models.CharField(
         _("role ARN"),
@@ -57,7 +57,7 @@ class CloudAccount(models.Model):
     is_active = models.BooleanField(verbose_name=_("is active"), default=True)
     # Bumped by every change to what credentials are made with (keys, role, AppID, region, active): the credential
     # cache keys on it, so nothing minted under the old configuration is handed out again.
-    config_version = models.PositiveIntegerField(default=1, editable=False)
+    config_version = models.PositiveIntegerField(verbose_name=_("configuration version"), default=1, editable=False)
     created = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
     updated = models.DateTimeField(verbose_name=_("updated"), auto_now=True)
 
@@ -243,7 +243,7 @@ class IssuedCredential(models.Model):
     client_ip = models.GenericIPAddressField(verbose_name=_("client ip"), null=True, blank=True)
     user_agent = models.CharField(verbose_name=_("user agent"), max_length=300, blank=True)
     # Unique per delivery, so an audit outbox batch written twice (signer/audit.py) is stored once.
-    delivery_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    delivery_id = models.UUIDField(verbose_name=_("delivery ID"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -262,26 +262,34 @@ class Refusal(models.Model):
     expiry, and deliveries keep their lean insert and outbox path (and "audit rows == deliveries") untouched."""
 
     class Kind(models.TextChoices):
-        LOGIN_FAILED = "login_failed", "failed sign-in"
-        TOKEN_REJECTED = "token_rejected", "token rejected"
-        SCOPE_REFUSED = "scope_refused", "scope refused"
-        NO_POLICY = "no_policy", "no policy"
-        THROTTLED = "throttled", "throttled"
+        LOGIN_FAILED = "login_failed", _("failed sign-in")
+        TOKEN_REJECTED = "token_rejected", _("token rejected")
+        SCOPE_REFUSED = "scope_refused", _("scope refused")
+        NO_POLICY = "no_policy", _("no policy")
+        THROTTLED = "throttled", _("throttled")
 
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    created = models.DateTimeField(verbose_name=_("created"), default=timezone.now, db_index=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # The signed-in user's name, or the name a failed sign-in gave; empty when unknown (a rejected token).
-    username = models.CharField(max_length=150, blank=True, db_index=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    reason = models.CharField(max_length=300)
-    path = models.CharField(max_length=200, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    username = models.CharField(verbose_name=_("username"), max_length=150, blank=True, db_index=True)
+    client_ip = models.GenericIPAddressField(verbose_name=_("client ip"), null=True, blank=True)
+    # The reason as the signer states it when it refuses (English, like a log line): data, not interface text.
+    reason = models.CharField(verbose_name=_("reason"), max_length=300)
+    path = models.CharField(verbose_name=_("path"), max_length=200, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created"]
+        verbose_name = _("refusal")
+        verbose_name_plural = _("refusals")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.username or '-'} {self.client_ip or '-'}"
@@ -464,22 +472,33 @@ class AccessRevocation(models.Model):
     Also the kill switch's audit: who was cut off, why, by whom, and until when what STS had already issued stays
     valid (STS has no revocation)."""
 
-    created = models.DateTimeField(default=timezone.now, db_index=True)
+    created = models.DateTimeField(verbose_name=_("created"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    username = models.CharField(max_length=150, db_index=True)
-    reason = models.CharField(max_length=100)
-    by = models.CharField("by", max_length=150, blank=True)
-    tokens_ended = models.PositiveIntegerField(default=0)
-    sessions_ended = models.PositiveIntegerField(default=0)
+    username = models.CharField(verbose_name=_("username"), max_length=150, db_index=True)
+    # Why, as the one who cut the user off gave it (data, not interface text).
+    reason = models.CharField(verbose_name=_("reason"), max_length=100)
+    by = models.CharField(verbose_name=_("by"), max_length=150, blank=True)
+    tokens_ended = models.PositiveIntegerField(verbose_name=_("tokens ended"), default=0)
+    sessions_ended = models.PositiveIntegerField(verbose_name=_("sessions ended"), default=0)
     issued_valid_until = models.DateTimeField(
-        null=True, blank=True, help_text="When the last credential STS had already issued to this user expires."
+        verbose_name=_("issued valid until"),
+        null=True,
+        blank=True,
+        help_text=_("When the last credential STS had already issued to this user expires."),
     )
 
     class Meta:
         ordering = ["-created"]
         indexes = [models.Index(fields=["user", "-created"])]
+        verbose_name = _("access revocation")
+        verbose_name_plural = _("access revocations")
 
     def __str__(self) -> str:
         return f"{self.username}: {self.reason}"

@@ -81,6 +81,6 @@ def test_it_shows_a_users_effective_policies_and_rendered_document(
     alice.groups.add(team)
     make_policy(account, name="team read", priority=-1, groups=[team])
     page = admin.get(f"/admin/auth/user/{alice.pk}/change/").text
-    assert "<strong>read-write own prefix</strong> (default) · priority 0 · direct" in page
-    assert "<strong>team read</strong> · priority -1 · groups: uploaders" in page
+    assert "<strong>read-write own prefix</strong> (default) · priority 0 · assigned directly" in page
+    assert "<strong>team read</strong> · priority -1 · through groups: uploaders" in page
     assert f"{DEMO_BUCKET}/users/alice/*" in page  # rendered for alice, not the template

@@ -306,3 +306,35 @@ def test_it_tests_the_connection_from_the_change_page(admin: AdminClient, cloud:
     )
     assert response.url.endswith(f"/admin/signer/cloudaccount/{account.pk}/change/")
     assert "Connection OK for localcloud" in html.unescape(response.text)
+
+
+def test_it_lists_api_tokens_by_name_and_revokes_one_by_deleting_it(
+    admin: AdminClient, api: Api, cloud: Any, bucket: str
+) -> None:
+    from knox.models import AuthToken
+
+    from signer import services
+
+    alice = make_user("alice", policy=make_policy(make_account(cloud), bucket=bucket))
+    token, _ = services.token_create(user=alice, name="laptop")
+    assert api.get("/sts", token=token).status_code == 200  # its first use, shown as "Last used"
+    stored = AuthToken.objects.get(user=alice)
+
+    listing = admin.get("/admin/knox/authtoken/", params={"q": "laptop"})
+    assert listing.status_code == 200
+    text = html.unescape(listing.text)
+    for column in ("Token", "Name", "User", "Created", "Expires", "Last used"):
+        assert f">{column}<" in text
+    for shown in (f"{stored.token_key}…", "laptop", "alice"):
+        assert shown in text
+    assert token not in text  # never the token (its hash is knox's primary key, in the links)
+    assert "/admin/knox/authtoken/add/" not in listing.text
+    assert admin.get("/admin/knox/authtoken/add/").status_code == 403
+    detail = admin.get(f"/admin/knox/authtoken/{stored.pk}/change/")
+    assert detail.status_code == 200
+    assert "laptop" in detail.text
+
+    deleted = admin.submit(f"/admin/knox/authtoken/{stored.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 200
+    assert not AuthToken.objects.filter(user=alice).exists()
+    assert api.get("/sts", token=token).status_code == 401
