@@ -218,8 +218,11 @@ class AccessPolicyForm(forms.ModelForm):  # type: ignore[type-arg]
             other, username = conflict
             self.add_error(
                 "priority",
-                f"{username} also has policy {other.name!r} at priority {priority}: which one is their default "
-                "would be decided by name. Give one of them another priority.",
+                _(
+                    "%(user)s also has policy %(other)s at priority %(priority)d: which one is their default would "
+                    "be decided by name. Give one of them another priority."
+                )
+                % {"user": username, "other": repr(other.name), "priority": priority},
             )
 
     def save(self, commit: bool = True) -> AccessPolicy:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 _PERSON = re.compile(r"\$\{(username|user_id|jwt:[^}]+)\}(.?)")
 SEPARATORS = frozenset({"/", ""})
 
@@ -31,9 +33,12 @@ def unseparated_variables(statements: Any) -> list[str]:
             if match.group(2) not in SEPARATORS:
                 variable = match.group(1)
                 warnings.append(
-                    f"In {resource!r}, ${{{variable}}} is followed by {match.group(2)!r}, not by '/': a user whose "
-                    f"name begins another's (al, alice) would reach the other's objects. Write "
-                    f"${{{variable}}}/ for a folder of their own."
+                    _(
+                        "In %(resource)s, %(variable)s is followed by %(next)s, not by '/': a user whose name begins "
+                        "another's (al, alice) would reach the other's objects. Write %(variable)s/ for a folder of "
+                        "their own."
+                    )
+                    % {"resource": repr(resource), "variable": f"${{{variable}}}", "next": repr(match.group(2))}
                 )
                 break
     return warnings

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from signer.models import ANONYMOUS_USERNAME
 
@@ -21,7 +22,9 @@ RESERVED = frozenset({ANONYMOUS_USERNAME})
 def validate_not_reserved(value: str) -> None:
     if value.strip().lower() in RESERVED:
         raise ValidationError(
-            "%(value)s is reserved: it is what anonymous callers are named.", code="reserved", params={"value": value}
+            _("%(value)s is reserved: it is what anonymous callers are named."),
+            code="reserved",
+            params={"value": value},
         )
 
 

@@ -4,7 +4,8 @@ the English in 简体中文 and 日本語. A model, field or column added withou
 (the word lists of tests/i18n/words.py only catch the words they list).
 
 The pages themselves: a user's change page (the policies in effect, the credentials still valid) and its "Revoke
-access now" message, the refusals and the API tokens, read by a superuser in Chinese and Japanese.
+access now" message, the refusals and the API tokens, read by a superuser in Chinese and Japanese; and what the
+admin says when a policy is saved (the `${username}` warning, an equal priority) or a reserved name is given.
 """
 
 # ruff: noqa: RUF001 - the expected Chinese and Japanese use their own full-width punctuation
@@ -21,7 +22,7 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 
 from signer import refusals, services
-from signer.models import Refusal
+from signer.models import AccessPolicy, Refusal
 from tests.factories import make_policy, make_token, make_user
 from tests.i18n.test_pages import page_text
 from tests.i18n.words import english_words
@@ -151,3 +152,30 @@ def test_the_refusals_and_the_api_tokens_lists_speak_the_readers_language(db: No
         assert english_words(page) == []
         for english in ("Refusals", "failed sign-in", "Kind", "Digest", "Expiry", "Last used"):
             assert english not in page
+
+
+def test_the_policy_warnings_and_the_reserved_name_speak_the_readers_language(db: None, account: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from signer.policy_lint import unseparated_variables
+    from signer.usernames import validate_not_reserved
+    from tests.identity.test_who_may import form
+
+    loose = [{"effect": "allow", "action": ["name/cos:*"], "resource": ["qcs::cos:*:uid/1:b-1/users/${username}*"]}]
+    with translation.override("zh-hans"):
+        (warning,) = unseparated_variables(loose)
+    assert "${username} 后面是 '*'，而不是 '/'" in warning
+    assert "请写成 ${username}/" in warning
+    with translation.override("ja"), pytest.raises(ValidationError) as reserved:
+        validate_not_reserved("anonymous")
+    assert reserved.value.messages == ["anonymous は予約済みの名前です：匿名の呼び出し元がこの名前で呼ばれます。"]
+
+    alice = make_user("alice", policy=make_policy(account, name="everyday", preset="read-write own prefix"))
+    client = Client(HTTP_ACCEPT_LANGUAGE=ACCEPT["zh-hans"])
+    client.force_login(make_user("charlie", is_superuser=True))
+    refused = client.post("/admin/signer/accesspolicy/add/", form(account, name="second", users=[str(alice.pk)]))
+    assert refused.status_code == 200  # the form again, with the error
+    text = html.unescape(refused.content.decode())
+    assert "alice 还有优先级同为 0 的策略 'everyday'：哪一个是其默认策略将由名称决定。" in text
+    assert "also has policy" not in text
+    assert not AccessPolicy.objects.filter(name="second").exists()
