@@ -265,6 +265,7 @@ class Refusal(models.Model):
         LOGIN_FAILED = "login_failed", _("failed sign-in")
         TOKEN_REJECTED = "token_rejected", _("token rejected")
         SCOPE_REFUSED = "scope_refused", _("scope refused")
+        POLICY_REFUSED = "policy_refused", _("policy refused")
         NO_POLICY = "no_policy", _("no policy")
         THROTTLED = "throttled", _("throttled")
 

@@ -1,11 +1,13 @@
-"""The audit of refusals: failed sign-ins, rejected tokens, scopes refused, policy-less users, throttled callers.
+"""The audit of refusals: failed sign-ins, rejected tokens, scopes and policies refused, policy-less users, throttled
+callers.
 
 Each is one Refusal row (signer.models) with the user if known, the client's address (signer.net.client_ip, so
 through NUM_PROXIES), the reason and the time, written where the refusal is decided:
 
 - failed sign-ins, from Django's `user_login_failed` signal: the API's /api/auth/login, the pages' sign-in form and
   the admin's all authenticate through `django.contrib.auth.authenticate`, which sends it;
-- rejected knox tokens and Bearer ID tokens, policy-less users and scopes refused, from the API's exception handler
+- rejected knox tokens and Bearer ID tokens, policy-less users, scopes refused and policies asked for by a name that
+  is not the caller's, from the API's exception handler
   (signer/exception_handlers.py), and for the pages from demo.errors.demo_view;
 - throttled callers, from the throttle (signer/throttling.py).
 
@@ -30,7 +32,7 @@ from django.http import HttpRequest
 from rest_framework import exceptions
 
 from signer import metrics
-from signer.errors import NoPolicy, ScopeNotAllowed
+from signer.errors import NoPolicy, ScopeNotAllowed, UnknownPolicy
 from signer.models import Refusal
 from signer.net import client_ip
 from signer.sliding_window import SlidingWindow, parse_rate
@@ -78,11 +80,14 @@ def throttled(request: HttpRequest, scope: str) -> None:
 
 
 def refused_by_exception(exc: Exception, request: HttpRequest | None) -> None:
-    """The refusals an exception means: a token rejected, no policy, a scope not allowed (others are not audited)."""
+    """The refusals an exception means: a token rejected, no policy, a scope not allowed, a policy that is not the
+    caller's (someone trying names); others are not audited."""
     if isinstance(exc, NoPolicy):
         record(Kind.NO_POLICY, request, exc.message)
     elif isinstance(exc, ScopeNotAllowed):
         record(Kind.SCOPE_REFUSED, request, exc.message)
+    elif isinstance(exc, UnknownPolicy):
+        record(Kind.POLICY_REFUSED, request, exc.message)
     elif isinstance(exc, exceptions.AuthenticationFailed):
         record(Kind.TOKEN_REJECTED, request, f"{_scheme(request)}: {exc.detail}")
 

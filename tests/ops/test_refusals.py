@@ -81,6 +81,31 @@ def test_it_audits_a_scope_refused(token_client: TokenClient, alice: Any, alice_
     assert "users/bob/x.txt" in row.reason
 
 
+def test_it_audits_a_policy_asked_for_by_a_name_that_is_not_the_users(
+    token_client: TokenClient, alice: Any, alice_token: str, account: Any
+) -> None:
+    """Someone trying policy names: one that exists but is not alice's, one that does not exist, the same on a page."""
+    from tests.factories import make_policy
+
+    make_policy(account, name="bucket admin", preset="bucket admin")
+    for name in ("bucket admin", "no such policy"):
+        response = token_client(alice_token).get("/sign", {"policy": name})
+        assert response.status_code == 403
+        assert response.json()["codeDesc"] == "UnknownPolicy"
+    pages = Client(REMOTE_ADDR="192.0.2.7")
+    pages.force_login(alice)
+    assert pages.post("/access/policy/", {"policy": "bucket admin"}).status_code == 403  # My access: use this one
+    rows = list(Refusal.objects.filter(kind="policy_refused").order_by("created"))
+    assert [(row.user, row.client_ip, row.path) for row in rows] == [
+        (alice, "127.0.0.1", "/sign"),
+        (alice, "127.0.0.1", "/sign"),
+        (alice, "192.0.2.7", "/access/policy/"),
+    ]
+    assert "'bucket admin'" in rows[0].reason
+    assert "'no such policy'" in rows[1].reason
+    assert not IssuedCredential.objects.exists()
+
+
 def test_it_audits_a_user_without_a_policy_on_the_api_and_the_pages(
     token_client: TokenClient, account: Any, settings: Any
 ) -> None:
