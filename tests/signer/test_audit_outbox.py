@@ -126,7 +126,7 @@ def test_a_row_outlives_its_deleted_user_by_name(outbox: str, alice: Any) -> Non
     assert (row.user, row.username) == (None, "alice")
 
 
-def test_a_users_rows_are_found_through_one_index(db: None, alice: Any) -> None:
+def test_a_users_rows_are_found_through_one_index(outbox: str, alice: Any) -> None:
     """Each delivery writes every index of the table: a user's rows (their history, SET_NULL when the user is deleted)
     are found through (user, -created), which leads with the user, and no second index on user_id alone."""
     with connection.cursor() as cursor:
@@ -135,6 +135,7 @@ def test_a_users_rows_are_found_through_one_index(db: None, alice: Any) -> None:
     assert ["user_id", "created"] in indexes
     assert ["user_id"] not in indexes
     services.credentials_issue(user=alice)
+    assert audit.drain() == 1
     assert IssuedCredential.objects.filter(user=alice).count() == 1
 
 
