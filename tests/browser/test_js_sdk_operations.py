@@ -197,7 +197,9 @@ def test_it_tags_objects(localcloud: RunningServer, sdk_page: Any, bucket: str) 
 
 
 def anonymous_fetch(page: Any, url: str) -> int:
-    return int(page.evaluate("async (url) => (await fetch(url)).status", url))
+    """A stranger's GET, past the browser's cache: COS sends no Cache-Control for an object without one, so Chromium
+    may reuse a 200 heuristically (from Last-Modified) after the ACL has gone back to private."""
+    return int(page.evaluate("async (url) => (await fetch(url, {cache: 'no-store'})).status", url))
 
 
 def test_it_sets_and_enforces_object_and_bucket_acls(
